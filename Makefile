@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Nothing prompts.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: run test setup migrate lint stack worker beat bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py ensure_demo
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+# Full stack against DATABASE_URL and REDIS_URL: gunicorn, a worker for every queue, and beat.
+stack: setup
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL (postgres://…)"; exit 1)
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (redis://…)"; exit 1)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=otpservice.settings.production $(BIN)/honcho start -f Procfile
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,7 @@
+"""Accounts app configuration."""
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and API keys"

@@ -1,0 +1,6 @@
+"""Contacts app configuration."""
+from django.apps import AppConfig
+
+
+class ContactsConfig(AppConfig):
+    name = "contacts"

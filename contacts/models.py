@@ -1,0 +1,30 @@
+"""Contacts: an account's end users whose email or phone a session verified."""
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class Contact(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contacts")
+    email = models.CharField(max_length=254, null=True, blank=True)
+    phone = models.CharField(max_length=16, null=True, blank=True)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    sms_verified_at = models.DateTimeField(null=True, blank=True)
+    whatsapp_verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "email"], name="contact_unique_email"),
+            models.UniqueConstraint(fields=["account", "phone"], name="contact_unique_phone"),
+            models.CheckConstraint(
+                condition=Q(email__isnull=False) | Q(phone__isnull=False), name="contact_has_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.phone or str(self.id)

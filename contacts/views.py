@@ -1,0 +1,74 @@
+"""Read-only contacts API."""
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+
+from otp.presenters import iso
+from otp.schema import ERRORS, PaginationSchema
+from otp.selectors import paginate
+
+from .models import Contact
+from .selectors import contact_get, contact_list
+
+
+class ContactSchema(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+    verified_channels = serializers.ListField(child=serializers.CharField())
+    email_verified_at = serializers.DateTimeField(allow_null=True)
+    sms_verified_at = serializers.DateTimeField(allow_null=True)
+    whatsapp_verified_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PageQuery(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+def contact_data(contact: Contact) -> dict:
+    stamps = {
+        "email": contact.email_verified_at,
+        "sms": contact.sms_verified_at,
+        "whatsapp": contact.whatsapp_verified_at,
+    }
+    return {
+        "id": str(contact.id),
+        "email": contact.email,
+        "phone": contact.phone,
+        "verified_channels": [channel for channel, stamp in stamps.items() if stamp],
+        **{f"{channel}_verified_at": iso(stamp) for channel, stamp in stamps.items()},
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
+    }
+
+
+class ContactViewSet(viewsets.GenericViewSet):
+    @extend_schema(
+        operation_id="contacts_list",
+        parameters=[PageQuery],
+        responses={
+            200: inline_serializer(
+                "ContactListResponse",
+                {"success": serializers.BooleanField(), "data": ContactSchema(many=True), "pagination": PaginationSchema()},
+            ),
+            **ERRORS,
+        },
+    )
+    def list(self, request):
+        query = PageQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = paginate(contact_list(account=request.user), **query.validated_data)
+        return Response({"success": True, "data": [contact_data(c) for c in page.items], "pagination": page.pagination})
+
+    @extend_schema(
+        operation_id="contacts_retrieve",
+        responses={
+            200: inline_serializer("ContactResponse", {"success": serializers.BooleanField(), "data": ContactSchema()}),
+            **ERRORS,
+        },
+    )
+    def retrieve(self, request, contact_id: str):
+        return Response({"success": True, "data": contact_data(contact_get(account=request.user, contact_id=contact_id))})

@@ -1,0 +1,10 @@
+"""OTP app configuration."""
+from django.apps import AppConfig
+
+
+class OtpConfig(AppConfig):
+    name = "otp"
+    verbose_name = "OTP sessions"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers system checks)

@@ -1,0 +1,169 @@
+"""OTP sessions, one verification row per channel, delivery attempts, outbox and idempotency."""
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+
+
+class SessionStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PARTIAL = "PARTIAL"
+    VERIFIED = "VERIFIED"
+    EXPIRED = "EXPIRED"
+    LOCKED = "LOCKED"
+    CANCELLED = "CANCELLED"
+
+
+class Strategy(models.TextChoices):
+    ALL = "all"
+    ANY = "any"
+    SPECIFIC = "specific"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    SANDBOX = "SANDBOX"
+
+
+class OTPSessionQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def active(self, now):
+        return self.filter(
+            status__in=[SessionStatus.PENDING, SessionStatus.PARTIAL], expires_at__gt=now
+        )
+
+
+class OTPSession(models.Model):
+    LIVE_STATUSES = (SessionStatus.PENDING, SessionStatus.PARTIAL, SessionStatus.LOCKED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="otp_sessions")
+    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.PENDING)
+    verification_strategy = models.CharField(max_length=8, choices=Strategy.choices, default=Strategy.ALL)
+    required_channels = models.JSONField(default=list, blank=True)
+    otp_length = models.PositiveSmallIntegerField(default=6)
+    expiry_minutes = models.PositiveSmallIntegerField(default=10)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    resend_count = models.PositiveSmallIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    sandbox = models.BooleanField(default=False)
+    add_contact = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+    last_sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OTPSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "OTP session"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(failed_attempts__lte=F("max_attempts")), name="otp_attempts_within_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SessionStatus.values), name="otp_session_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(otp_length__gte=4, otp_length__lte=8), name="otp_length_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="otp_sess_account_created"),
+            models.Index(fields=["account", "status", "-created_at"], name="otp_sess_account_status"),
+            models.Index(fields=["account", "sandbox", "-created_at"], name="otp_sess_account_sandbox"),
+            models.Index(fields=["status", "expires_at"], name="otp_sess_status_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class ChannelVerification(models.Model):
+    session = models.ForeignKey(OTPSession, on_delete=models.CASCADE, related_name="channel_rows")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    # bcrypt(HMAC-SHA256(pepper, session|channel|code)); empty until the delivery task runs.
+    code_hash = models.CharField(max_length=80, blank=True, default="")
+    # Bumped by every resend; a delivery task for an older generation does nothing.
+    generation = models.PositiveIntegerField(default=1)
+    # When a delivery task took this generation; a claim older than the lease may be retaken
+    # (the worker died mid-task), a fresh one may not (a duplicate task sends nothing).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    provider = models.CharField(max_length=32, blank=True, default="")
+    provider_message_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
+    last_error = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Also serves the sessions list's channel filter (an EXISTS on session, channel).
+            models.UniqueConstraint(fields=["session", "channel"], name="otp_one_row_per_channel"),
+        ]
+        indexes = [models.Index(fields=["recipient"], name="otp_chan_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}/{self.channel}"
+
+
+class DeliveryAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        SENT = "sent"
+        RETRY = "retry"
+        FAILED = "failed"
+
+    channel_row = models.ForeignKey(ChannelVerification, on_delete=models.CASCADE, related_name="attempts")
+    generation = models.PositiveIntegerField()
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    provider = models.CharField(max_length=32)
+    provider_message_id = models.CharField(max_length=128, blank=True, default="")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["attempted_at"]
+
+
+class OutboxMessage(models.Model):
+    """A message the outbox provider 'delivered'. The code is masked here; see docs/security.md."""
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=255, blank=True, default="")
+    body = models.TextField()
+    html = models.TextField(blank=True, default="")
+    session = models.ForeignKey(OTPSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class IdempotencyRecord(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    session = models.ForeignKey(OTPSession, null=True, on_delete=models.CASCADE, related_name="+")
+    # The first response, with any sandbox codes removed: codes are never stored in clear.
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="otp_idempotency_key_unique")
+        ]

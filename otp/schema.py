@@ -1,0 +1,151 @@
+"""OpenAPI shapes of responses and errors (documentation only; views build plain dicts)."""
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetailSchema(serializers.Serializer):
+    type = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
+class ErrorSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    error = ErrorDetailSchema()
+    message = serializers.CharField()
+    code = serializers.CharField()
+    details = serializers.DictField()
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSchema, description=description)
+
+
+ERRORS = {
+    400: _error("invalid_request, invalid_json, invalid_recipient, invalid_token, invalid_otp"),
+    401: _error("authentication_failed"),
+    402: _error("insufficient_balance"),
+    404: _error("session_not_found"),
+    409: _error("already_verified, session_cancelled"),
+    410: _error("otp_expired"),
+    413: _error("payload_too_large"),
+    415: _error("unsupported_media_type"),
+    422: _error("idempotency_key_reused"),
+    423: _error("max_attempts_exceeded"),
+    429: _error("rate_limited, resend_cooldown, max_resends_exceeded"),
+    500: _error("server_error"),
+}
+
+CHANNELS = ["email", "sms", "whatsapp"]
+
+
+class ChannelSentSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    status = serializers.CharField()
+
+
+class SendDataSchema(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    session_token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    channels = serializers.ListField(child=serializers.ChoiceField(CHANNELS))
+    recipients = serializers.DictField(child=serializers.CharField())
+    otps = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class SendResponseSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    session_id = serializers.UUIDField()
+    session_token = serializers.CharField()
+    token = serializers.CharField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    channels = serializers.ListField(child=serializers.ChoiceField(CHANNELS))
+    channels_sent = serializers.DictField(child=ChannelSentSchema())
+    sandbox = serializers.BooleanField()
+    sandbox_otps = serializers.DictField(child=serializers.CharField(), required=False)
+    data = SendDataSchema()
+
+
+class ChannelResultSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class VerifyDataSchema(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    verified = serializers.BooleanField()
+    session_verified = serializers.BooleanField()
+    status = serializers.CharField()
+    verification_results = serializers.DictField(child=ChannelResultSchema())
+    verified_channels = serializers.ListField(child=serializers.CharField())
+    pending_channels = serializers.ListField(child=serializers.CharField())
+    attempts_remaining = serializers.IntegerField()
+
+
+class VerifyResponseSchema(VerifyDataSchema):
+    success = serializers.BooleanField()
+    session_id = None
+    data = VerifyDataSchema()
+
+
+class ResendDataSchema(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    expires_at = serializers.DateTimeField()
+    channels_sent = serializers.DictField(child=ChannelSentSchema())
+    otps = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ResendResponseSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+    session_id = serializers.UUIDField()
+    expires_at = serializers.DateTimeField()
+    channels_sent = serializers.DictField(child=ChannelSentSchema())
+    sandbox_otps = serializers.DictField(child=serializers.CharField(), required=False)
+    data = ResendDataSchema()
+
+
+class ChannelDetailSchema(serializers.Serializer):
+    recipient = serializers.CharField()
+    verified = serializers.BooleanField()
+    verified_at = serializers.DateTimeField(allow_null=True)
+    delivery_status = serializers.CharField()
+    provider_message_id = serializers.CharField(allow_null=True)
+    last_error = serializers.CharField(allow_null=True)
+
+
+class SessionSchema(serializers.Serializer):
+    session_id = serializers.UUIDField()
+    status = serializers.CharField()
+    channels = serializers.ListField(child=serializers.CharField())
+    verification_strategy = serializers.CharField()
+    required_channels = serializers.ListField(child=serializers.CharField())
+    sandbox = serializers.BooleanField()
+    metadata = serializers.DictField()
+    max_attempts = serializers.IntegerField()
+    attempts_remaining = serializers.IntegerField()
+    resend_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    verified_at = serializers.DateTimeField(allow_null=True)
+    channel_details = serializers.DictField(child=ChannelDetailSchema())
+
+
+class PaginationSchema(serializers.Serializer):
+    page = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    total = serializers.IntegerField()
+    totalPages = serializers.IntegerField()  # noqa: N815 (the Node SDK's spelling)
+
+
+class SessionResponseSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = SessionSchema()
+
+
+class SessionListResponseSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = SessionSchema(many=True)
+    pagination = PaginationSchema()

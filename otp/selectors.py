@@ -1,0 +1,86 @@
+"""Reads of sessions for the API and admin, always scoped to one account."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+
+from accounts.models import Account
+
+from .exceptions import SessionNotFound
+from .models import ChannelVerification, OTPSession
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    limit: int
+    total: int
+
+    @property
+    def pagination(self) -> dict[str, int]:
+        return {
+            "page": self.page,
+            "limit": self.limit,
+            "total": self.total,
+            "totalPages": (self.total + self.limit - 1) // self.limit,
+        }
+
+
+def paginate(queryset: QuerySet, *, page: int, limit: int) -> Page:
+    total = queryset.count()
+    start = (page - 1) * limit
+    return Page(items=list(queryset[start : start + limit]), page=page, limit=limit, total=total)
+
+
+def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
+    """metadata.KEY=VALUE matches sessions whose metadata holds the string VALUE at KEY."""
+    for key, value in metadata.items():
+        if connection.vendor == "postgresql":
+            # jsonb containment (@>), served by the GIN index on metadata.
+            queryset = queryset.filter(metadata__contains={key: value})
+        else:
+            queryset = queryset.alias(**{"_m": KeyTextTransform(key, "metadata")}).filter(_m=value)
+    return queryset
+
+
+def session_list(
+    *,
+    account: Account,
+    status: str | None = None,
+    channel: str | None = None,
+    sandbox: bool | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    metadata: dict[str, str] | None = None,
+    page: int = 1,
+    limit: int = 20,
+) -> Page:
+    queryset = OTPSession.objects.filter(account=account)
+    if status:
+        queryset = queryset.filter(status=status)
+    if channel:
+        queryset = queryset.filter(
+            Exists(ChannelVerification.objects.filter(session=OuterRef("pk"), channel=channel))
+        )
+    if sandbox is not None:
+        queryset = queryset.filter(sandbox=sandbox)
+    if created_after:
+        queryset = queryset.filter(created_at__gte=created_after)
+    if created_before:
+        queryset = queryset.filter(created_at__lt=created_before)
+    queryset = _metadata_filter(queryset, metadata or {})
+    queryset = queryset.order_by("-created_at", "-id").prefetch_related("channel_rows")
+    return paginate(queryset, page=page, limit=limit)
+
+
+def session_get(*, account: Account, session_id: str) -> OTPSession:
+    try:
+        return OTPSession.objects.prefetch_related("channel_rows").get(account=account, pk=session_id)
+    except (OTPSession.DoesNotExist, ValidationError, ValueError) as exc:
+        raise SessionNotFound() from exc

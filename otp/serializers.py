@@ -1,0 +1,177 @@
+"""Input serializers (shape only) and output shapes for the OTP endpoints."""
+import json
+
+from rest_framework import serializers
+
+from .models import Channel, SessionStatus, Strategy
+from .validation import RecipientError, normalize_email, normalize_phone
+
+METADATA_MAX_BYTES = 4096
+CODE_MAX_LENGTH = 16
+
+
+class StrictFieldsMixin:
+    """Unknown keys are a 400: a typo must never send a real message."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: no strings, floats or booleans."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ChannelListField(serializers.ListField):
+    child = serializers.ChoiceField(choices=Channel.choices)
+
+    def to_internal_value(self, data):
+        channels = super().to_internal_value(data)
+        if len(set(channels)) != len(channels):
+            raise serializers.ValidationError("Duplicate channels.")
+        return channels
+
+
+class ConfigSerializer(StrictFieldsMixin, serializers.Serializer):
+    otp_length = StrictIntegerField(min_value=4, max_value=8, default=6)
+    expiry_minutes = StrictIntegerField(min_value=1, max_value=60, default=10)
+    max_attempts = StrictIntegerField(min_value=1, max_value=10, default=3)
+    verification_strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.ALL)
+    required_channels = ChannelListField(required=False, allow_empty=False)
+
+
+class RecipientsSerializer(StrictFieldsMixin, serializers.Serializer):
+    email = StrictCharField(required=False, trim_whitespace=False)
+    sms = StrictCharField(required=False, trim_whitespace=False)
+    whatsapp = StrictCharField(required=False, trim_whitespace=False)
+
+    def validate_email(self, value):
+        return _recipient(normalize_email, value)
+
+    def validate_sms(self, value):
+        return _recipient(normalize_phone, value)
+
+    def validate_whatsapp(self, value):
+        return _recipient(normalize_phone, value)
+
+
+def _recipient(normalize, value):
+    try:
+        return normalize(value)
+    except RecipientError as exc:
+        raise serializers.ValidationError(str(exc), code="invalid_recipient") from exc
+
+
+class SendSerializer(StrictFieldsMixin, serializers.Serializer):
+    channels = ChannelListField(allow_empty=False)
+    recipients = RecipientsSerializer()
+    config = ConfigSerializer(required=False)
+    metadata = serializers.DictField(required=False, default=dict)
+    add_contact = StrictBooleanField(required=False, default=False)
+    sandbox_mode = StrictBooleanField(required=False, default=False)
+
+    def validate_metadata(self, value):
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > METADATA_MAX_BYTES:
+            raise serializers.ValidationError(f"Metadata is {size} bytes serialized; the limit is 4096.")
+        return value
+
+    def validate(self, attrs):
+        channels = attrs["channels"]
+        recipients = attrs["recipients"]
+        missing = [ch for ch in channels if ch not in recipients]
+        if missing:
+            raise serializers.ValidationError(
+                {f"recipients.{ch}": ["This channel has no recipient."] for ch in missing}
+            )
+        extra = sorted(set(recipients) - set(channels))
+        if extra:
+            raise serializers.ValidationError(
+                {f"recipients.{ch}": ["Recipient given for a channel not in channels."] for ch in extra}
+            )
+        config = attrs.get("config") or ConfigSerializer(data={}).run_validation({})
+        required = config.get("required_channels")
+        if config["verification_strategy"] == Strategy.SPECIFIC:
+            if not required:
+                raise serializers.ValidationError(
+                    {"config.required_channels": ["Required with verification_strategy 'specific'."]}
+                )
+            if not set(required) <= set(channels):
+                raise serializers.ValidationError(
+                    {"config.required_channels": ["Must be a subset of channels."]}
+                )
+        elif required is not None:
+            raise serializers.ValidationError(
+                {"config.required_channels": ["Only allowed with verification_strategy 'specific'."]}
+            )
+        attrs["config"] = config
+        return attrs
+
+
+class TokenMixin(serializers.Serializer):
+    session_token = StrictCharField(required=False, max_length=2048)
+    token = StrictCharField(required=False, max_length=2048)
+
+    def validate(self, attrs):
+        given = {attrs.get("session_token"), attrs.get("token")} - {None}
+        if not given:
+            raise serializers.ValidationError({"session_token": ["This field is required."]})
+        if len(given) > 1:
+            raise serializers.ValidationError({"token": ["session_token and token differ."]})
+        attrs["session_token"] = given.pop()
+        attrs.pop("token", None)
+        return attrs
+
+
+class OtpCodeField(StrictCharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not value.isascii() or not value.isdigit() or len(value) > CODE_MAX_LENGTH:
+            raise serializers.ValidationError("A code is a string of digits.")
+        return value
+
+
+class VerifySerializer(StrictFieldsMixin, TokenMixin):
+    otps = serializers.DictField(child=OtpCodeField(), allow_empty=False)
+
+    def validate_otps(self, value):
+        unknown = sorted(set(value) - set(Channel.values))
+        if unknown:
+            raise serializers.ValidationError({key: ["Unknown channel."] for key in unknown})
+        return value
+
+
+class ResendSerializer(StrictFieldsMixin, TokenMixin):
+    channels = ChannelListField(required=False, allow_empty=False)
+
+
+class SessionFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    sandbox = serializers.BooleanField(required=False, allow_null=True, default=None)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    page = serializers.IntegerField(min_value=1, default=1)
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)

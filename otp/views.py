@@ -1,0 +1,184 @@
+"""Thin DRF viewsets for the OTP endpoints: validate, call one service, shape the answer."""
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from otpservice.errors import InvalidRequest
+
+from . import selectors, services
+from .presenters import iso, session_data
+from .schema import (
+    ERRORS,
+    ResendResponseSchema,
+    SendResponseSchema,
+    SessionListResponseSchema,
+    SessionResponseSchema,
+    VerifyResponseSchema,
+)
+from .serializers import ResendSerializer, SendSerializer, SessionFilterSerializer, VerifySerializer
+
+
+def _with_data(body: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    body["data"] = data
+    return body
+
+
+def send_response(outcome: services.SendOutcome) -> dict[str, Any]:
+    session, rows = outcome.session, outcome.rows
+    channels = [row.channel for row in rows]
+    body = {
+        "success": True,
+        "session_id": str(session.id),
+        "session_token": outcome.token,
+        "token": outcome.token,
+        "status": session.status,
+        "expires_at": iso(session.expires_at),
+        "channels": channels,
+        "channels_sent": {row.channel: {"success": True, "status": row.delivery_status} for row in rows},
+        "sandbox": session.sandbox,
+    }
+    data = {
+        "session_id": str(session.id),
+        "session_token": outcome.token,
+        "expires_at": iso(session.expires_at),
+        "channels": channels,
+        "recipients": {row.channel: row.recipient for row in rows},
+    }
+    if session.sandbox:
+        body["sandbox_otps"] = outcome.sandbox_codes
+        data["otps"] = outcome.sandbox_codes
+    return _with_data(body, data)
+
+
+def _is_sandbox(request: Request, requested: bool) -> bool:
+    return requested or request.auth.is_test
+
+
+class OtpViewSet(viewsets.GenericViewSet):
+    @extend_schema(
+        operation_id="otp_send",
+        request=SendSerializer,
+        responses={200: SendResponseSchema, **ERRORS},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+    )
+    def send(self, request: Request) -> Response:
+        serializer = SendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        sandbox = _is_sandbox(request, values["sandbox_mode"])
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > 255:
+            raise InvalidRequest("Idempotency-Key is longer than 255 characters", details={"field": "Idempotency-Key"})
+        outcome = services.session_send(
+            account=request.user,
+            recipients=values["recipients"],
+            channels=values["channels"],
+            config=values["config"],
+            metadata=values["metadata"],
+            add_contact=values["add_contact"],
+            sandbox=sandbox,
+            idempotency_key=key,
+            fingerprint=services.request_fingerprint(body=request.data, sandbox=sandbox) if key else "",
+            build_response=send_response,
+        )
+        if outcome.replay is not None:
+            return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})
+        return Response(send_response(outcome))
+
+    @extend_schema(operation_id="otp_verify", request=VerifySerializer, responses={200: VerifyResponseSchema, **ERRORS})
+    def verify(self, request: Request) -> Response:
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = services.session_verify(
+            account=request.user,
+            token=serializer.validated_data["session_token"],
+            codes=serializer.validated_data["otps"],
+        )
+        session = outcome.session
+        verified = [row.channel for row in outcome.rows if row.verified_at]
+        body = {
+            "success": True,
+            "verified": outcome.all_right,
+            "session_verified": session.status == "VERIFIED",
+            "status": session.status,
+            "verification_results": outcome.results,
+            "verified_channels": verified,
+            "pending_channels": [row.channel for row in outcome.rows if not row.verified_at],
+            "attempts_remaining": session.max_attempts - session.failed_attempts,
+        }
+        data = {key: value for key, value in body.items() if key != "success"}
+        data["session_id"] = str(session.id)
+        return Response(_with_data(body, data))
+
+    @extend_schema(operation_id="otp_resend", request=ResendSerializer, responses={200: ResendResponseSchema, **ERRORS})
+    def resend(self, request: Request) -> Response:
+        serializer = ResendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        outcome = services.session_resend(
+            account=request.user,
+            token=serializer.validated_data["session_token"],
+            channels=serializer.validated_data.get("channels"),
+        )
+        session = outcome.session
+        sent = {row.channel: {"success": True, "status": row.delivery_status} for row in outcome.rows}
+        body = {
+            "success": True,
+            "message": "OTP resent successfully",
+            "session_id": str(session.id),
+            "expires_at": iso(session.expires_at),
+            "channels_sent": sent,
+        }
+        data = {"session_id": str(session.id), "expires_at": iso(session.expires_at), "channels_sent": sent}
+        if session.sandbox:
+            body["sandbox_otps"] = data["otps"] = outcome.sandbox_codes
+        return Response(_with_data(body, data))
+
+
+class SessionViewSet(viewsets.GenericViewSet):
+    lookup_field = "session_id"
+
+    @extend_schema(
+        operation_id="otp_sessions_list",
+        parameters=[
+            SessionFilterSerializer,
+            OpenApiParameter(
+                "metadata.KEY", str, OpenApiParameter.QUERY, required=False,
+                description="Match sessions whose metadata has this string value at KEY (repeatable).",
+            ),
+        ],
+        responses={200: SessionListResponseSchema, **ERRORS},
+    )
+    def list(self, request: Request) -> Response:
+        params = request.query_params
+        unknown = sorted(
+            key for key in params if key not in SessionFilterSerializer().fields and not key.startswith("metadata.")
+        )
+        if unknown:
+            raise InvalidRequest(
+                f"{unknown[0]}: unknown filter", details={"field": unknown[0], "errors": {k: ["Unknown filter."] for k in unknown}}
+            )
+        serializer = SessionFilterSerializer(data={key: params[key] for key in params if not key.startswith("metadata.")})
+        serializer.is_valid(raise_exception=True)
+        metadata = {key[len("metadata.") :]: params[key] for key in params if key.startswith("metadata.")}
+        if any(not key for key in metadata):
+            raise InvalidRequest("metadata.: a metadata filter needs a key", details={"field": "metadata"})
+        page = selectors.session_list(account=request.user, metadata=metadata, **serializer.validated_data)
+        return Response(
+            {"success": True, "data": [session_data(s) for s in page.items], "pagination": page.pagination}
+        )
+
+    @extend_schema(operation_id="otp_sessions_retrieve", responses={200: SessionResponseSchema, **ERRORS})
+    def retrieve(self, request: Request, session_id: str) -> Response:
+        session = selectors.session_get(account=request.user, session_id=session_id)
+        return Response({"success": True, "data": session_data(session)})
+
+    @extend_schema(operation_id="otp_sessions_cancel", request=None, responses={200: SessionResponseSchema, **ERRORS})
+    def cancel(self, request: Request, session_id: str) -> Response:
+        session = services.session_cancel(account=request.user, session_id=session_id)
+        session = selectors.session_get(account=request.user, session_id=str(session.id))
+        return Response({"success": True, "data": session_data(session)})

@@ -1,0 +1,26 @@
+"""Production settings: DEBUG off and every secret required from the environment."""
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import OTP_PEPPER, OTP_TOKEN_SECRET, SECRET_KEY, env
+
+DEBUG = env.bool("DEBUG", default=False)
+
+_missing = [
+    name
+    for name, value in (
+        ("SECRET_KEY", SECRET_KEY),
+        ("OTP_PEPPER", OTP_PEPPER),
+        ("OTP_TOKEN_SECRET", OTP_TOKEN_SECRET),
+    )
+    if not value
+]
+if _missing and not DEBUG:
+    raise ImproperlyConfigured(
+        "Refusing to start: set these secrets in the environment: " + ", ".join(_missing)
+    )
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,0 +1,46 @@
+"""Top-level routes: the v1 API, schema and docs, probes and admin."""
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .errors import error_body
+from .health import healthz, readyz
+
+api_v1 = [
+    path("", include("otp.urls")),
+    path("", include("contacts.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("healthz", healthz),
+    path("readyz", readyz),
+    path("admin/", admin.site.urls),
+]
+
+
+def not_found(request, exception=None):
+    return JsonResponse(
+        error_body(type="not_found_error", code="not_found", message="Not found", details={"path": request.path}),
+        status=404,
+    )
+
+
+def server_error(request):
+    request_id = getattr(request, "request_id", "")
+    return JsonResponse(
+        error_body(
+            type="server_error",
+            code="server_error",
+            message=f"Internal server error; quote request id {request_id}",
+            details={"request_id": request_id},
+        ),
+        status=500,
+    )
+
+
+handler404 = not_found
+handler500 = server_error

@@ -1,0 +1,1 @@
+"""Wallet app: balances, prices and the append-only ledger."""
