@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "accounts",
     "otp",
     "contacts",
+    "wallet",
 ]
 
 MIDDLEWARE = [
