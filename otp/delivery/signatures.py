@@ -9,8 +9,13 @@ from twilio.request_validator import RequestValidator
 
 
 def twilio_signature_valid(*, auth_token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
-    """`url` is the full URL Twilio called (scheme, host, path and query); `params` the POST form."""
-    if not (auth_token and signature):
+    """`url` is the full URL Twilio called (scheme, host, path and query); `params` the POST form.
+
+    An empty auth token raises ValueError: an HMAC keyed with nothing is one anybody can forge.
+    """
+    if not auth_token:
+        raise ValueError("Twilio auth token is not configured")
+    if not signature:
         return False
     return bool(RequestValidator(auth_token).validate(url, params, signature))
 

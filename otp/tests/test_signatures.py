@@ -40,11 +40,15 @@ def test_twilio_signature_rejects_anything_tampered(
     assert not twilio_signature_valid(auth_token=auth_token, url=url, params=params, signature=signature)
 
 
-def test_twilio_missing_signature_or_token_is_rejected() -> None:
-    signature = twilio_signature(auth_token=AUTH_TOKEN, url=URL, params=PARAMS)
-
+def test_twilio_missing_signature_is_rejected() -> None:
     assert not twilio_signature_valid(auth_token=AUTH_TOKEN, url=URL, params=PARAMS, signature="")
-    assert not twilio_signature_valid(auth_token="", url=URL, params=PARAMS, signature=signature)
+
+
+def test_twilio_missing_auth_token_is_a_configuration_error_not_an_empty_key() -> None:
+    forged = twilio_signature(auth_token=" ", url=URL, params=PARAMS)
+
+    with pytest.raises(ValueError, match="auth token"):
+        twilio_signature_valid(auth_token="", url=URL, params=PARAMS, signature=forged)
 
 
 PAYLOAD = json.dumps(

@@ -176,5 +176,7 @@ LOGGING = {
         "twilio": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
         "sendgrid": {"level": "WARNING"},
+        # SendGrid's HTTP layer logs whole request bodies (the code) at DEBUG.
+        "python_http_client": {"level": "WARNING"},
     },
 }
