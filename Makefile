@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup migrate lint stack worker beat bench clean
+.PHONY: run test setup migrate lint stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,9 @@ lint: setup
 stack: setup
 	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL (postgres://…)"; exit 1)
 	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (redis://…)"; exit 1)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput
-	DJANGO_SETTINGS_MODULE=otpservice.settings.production $(BIN)/honcho start -f Procfile
+	DJANGO_SETTINGS_MODULE=otpservice.settings.production $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=otpservice.settings.production $(BIN)/python manage.py collectstatic --noinput
+	scripts/stack.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -16,4 +16,31 @@ def check_otp_settings(app_configs=None, **kwargs):
             errors.append(Error(f"{name} is not set", id="otp.E002"))
     if settings.OTP.get("DELIVERY", "outbox") not in {"outbox", "live"}:
         errors.append(Error("OTP_DELIVERY must be 'outbox' or 'live'", id="otp.E003"))
+    errors.extend(_provider_credentials())
+    return errors
+
+
+_REQUIRED = {
+    "email": [("SENDGRID_API_KEY",), ("SENDGRID_FROM_EMAIL",)],
+    "sms": [("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",), ("TWILIO_SMS_FROM", "TWILIO_MESSAGING_SERVICE_SID")],
+    "whatsapp": [("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",), ("TWILIO_WHATSAPP_FROM",)],
+}
+
+
+def _provider_credentials():
+    """A channel delivered live must have its provider's credentials."""
+    from .delivery.registry import delivery_mode
+
+    errors = []
+    for channel, groups in _REQUIRED.items():
+        mode = delivery_mode(channel)
+        if mode not in {"outbox", "live"}:
+            errors.append(Error(f"OTP_DELIVERY_{channel.upper()} must be 'outbox' or 'live'", id="otp.E003"))
+        if mode != "live":
+            continue
+        for group in groups:
+            if not any(getattr(settings, name, "") for name in group):
+                errors.append(
+                    Error(f"{channel} is delivered live but {' or '.join(group)} is not set", id="otp.E004")
+                )
     return errors

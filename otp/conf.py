@@ -9,6 +9,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_RESENDS": 5,
     "OUTBOX_FILE": "",
     "DELIVERY": "outbox",
+    "DELIVERY_BY_CHANNEL": {},
     "APP_NAME": "OTP Service",
     "TOKEN_TTL_SECONDS": 24 * 3600,
     "IDEMPOTENCY_TTL_SECONDS": 24 * 3600,

@@ -135,3 +135,11 @@ def _backoff(tries: int) -> float:
 
 def channel_delivery_failed(*, row: ChannelVerification, generation: int) -> None:
     """Seam for the wallet (issue #4): refund a channel that failed for good, once."""
+
+
+@shared_task(name="otp.housekeeping", ignore_result=True)
+def housekeeping() -> None:
+    from .housekeeping import housekeeping_run
+
+    result = housekeeping_run(now=timezone.now())
+    logger.info("Housekeeping: %s", result)

@@ -153,6 +153,10 @@ OTP = {
     "MAX_RESENDS": env.int("OTP_MAX_RESENDS", default=5),
     "OUTBOX_FILE": env.str("OTP_OUTBOX_FILE", default=""),
     "DELIVERY": env.str("OTP_DELIVERY", default="outbox"),
+    "DELIVERY_BY_CHANNEL": {
+        channel: env.str(f"OTP_DELIVERY_{channel.upper()}", default="")
+        for channel in ("email", "sms", "whatsapp")
+    },
     "APP_NAME": env.str("OTP_APP_NAME", default="OTP Service"),
     "TOKEN_TTL_SECONDS": env.int("OTP_TOKEN_TTL_SECONDS", default=24 * 3600),
     "IDEMPOTENCY_TTL_SECONDS": env.int("OTP_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600),
@@ -160,6 +164,36 @@ OTP = {
     "DELIVERY_MAX_TRIES": env.int("OTP_DELIVERY_MAX_TRIES", default=5),
     "DELIVERY_RETRY_BASE_SECONDS": env.float("OTP_DELIVERY_RETRY_BASE_SECONDS", default=2.0),
     "DELIVERY_RETRY_MAX_SECONDS": env.float("OTP_DELIVERY_RETRY_MAX_SECONDS", default=300.0),
+}
+
+# Providers (used where OTP_DELIVERY or OTP_DELIVERY_<CHANNEL> is "live").
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_SMS_FROM = env.str("TWILIO_SMS_FROM", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
+SENDGRID_FROM_EMAIL = env.str("SENDGRID_FROM_EMAIL", default="")
+SENDGRID_FROM_NAME = env.str("SENDGRID_FROM_NAME", default="")
+SENDGRID_API_BASE_URL = env.str("SENDGRID_API_BASE_URL", default="")
+# Base64 ECDSA public key from SendGrid's "Signed Event Webhook" settings.
+SENDGRID_WEBHOOK_PUBLIC_KEY = env.str("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
+# Seconds a signed SendGrid event batch stays acceptable (replay window).
+SENDGRID_WEBHOOK_MAX_AGE_SECONDS = env.int("SENDGRID_WEBHOOK_MAX_AGE_SECONDS", default=600)
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
+# The public URL this service is reached at (https://otp.example.com): Twilio status callbacks
+# are sent there and their signatures are computed over it.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+
+# Housekeeping: sessions older than this are deleted by the beat task.
+OTP_RETENTION_DAYS = env.int("OTP_RETENTION_DAYS", default=30)
+CELERY_BEAT_SCHEDULE = {
+    "otp-housekeeping": {
+        "task": "otp.housekeeping",
+        "schedule": env.float("OTP_HOUSEKEEPING_INTERVAL_SECONDS", default=60.0),
+        "options": {"queue": "otp.default"},
+    }
 }
 
 LOGGING = {
