@@ -1,0 +1,1 @@
+"""Tests of the project package: probes, schema and docs, error pages, logging."""
