@@ -1,11 +1,13 @@
 """Shared fixtures: accounts with keys, API clients, and the rules for service-backed tests."""
 import os
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.services import account_create
+from wallet.services import wallet_topup
 
 pytest_plugins = []
 
@@ -27,6 +29,18 @@ def _service_markers(request):
         _unavailable("needs Redis: TEST_REDIS_URL is not set")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (and anything else cached) never carry over from one test to the next.
+
+    Limits stay on in tests; a test that legitimately sends more raises its limit via `settings`.
+    """
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+
+
 @pytest.fixture
 def redis_url():
     url = os.environ.get("TEST_REDIS_URL", "")
@@ -44,10 +58,21 @@ def redis_url():
     client.flushdb()
 
 
+# Live sends are charged (issue #4): test accounts start with enough for any test's sends.
+# Wallet tests that need an empty or exact balance make their own accounts.
+TEST_BALANCE = Decimal("100.0000")
+
+
+def funded_account(name: str):
+    created = account_create(name=name)
+    wallet_topup(account=created.account, amount=TEST_BALANCE, actor="conftest")
+    return created
+
+
 @pytest.fixture
 def account_keys(db):
-    """A fresh account; .account, .live_key, .test_key."""
-    return account_create(name="Acme")
+    """A fresh account with a funded wallet; .account, .live_key, .test_key."""
+    return funded_account("Acme")
 
 
 @pytest.fixture
@@ -76,7 +101,7 @@ def sandbox_api(account_keys):
 @pytest.fixture
 def other_api(db):
     """A client of a second account, for isolation checks."""
-    return _client(account_create(name="Other").live_key)
+    return _client(funded_account("Other").live_key)
 
 
 @pytest.fixture

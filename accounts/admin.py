@@ -1,6 +1,7 @@
 """Admin for accounts and API keys: a new key is shown once, keys can be revoked."""
 from django.contrib import admin, messages
 
+from .admin_policy import AbusePolicyInline
 from .models import Account, ApiKey
 from .services import api_key_issue, api_key_revoke
 
@@ -23,7 +24,7 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "id")
     readonly_fields = ("id", "created_at")
-    inlines = [ApiKeyInline]
+    inlines = [ApiKeyInline, AbusePolicyInline]
     actions = ["issue_live_key", "issue_test_key"]
 
     def _issue(self, request, queryset, mode):

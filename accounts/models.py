@@ -3,6 +3,8 @@ import uuid
 
 from django.db import models
 
+from .validators import validate_destinations, validate_number_types, validate_rate
+
 
 class Account(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -46,3 +48,59 @@ class ApiKey(models.Model):
     @property
     def is_test(self) -> bool:
         return self.mode == self.Mode.TEST
+
+
+class AbusePolicy(models.Model):
+    """Per-account overrides of rate limits and destination controls; blank means the OTP default."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="abuse_policy")
+    recipient_rate = models.CharField(
+        max_length=20, blank=True, validators=[validate_rate],
+        help_text="Sends to one recipient per channel, e.g. 5/5m. Blank: OTP RATE_RECIPIENT.",
+    )
+    ip_rate = models.CharField(
+        max_length=20, blank=True, validators=[validate_rate],
+        help_text="Sends per end-user IP, e.g. 20/h. Blank: OTP RATE_IP.",
+    )
+    send_rate = models.CharField(
+        max_length=20, blank=True, validators=[validate_rate], help_text="Send requests, e.g. 100/m. Blank: OTP RATE_SEND."
+    )
+    verify_rate = models.CharField(
+        max_length=20, blank=True, validators=[validate_rate],
+        help_text="Verify requests, e.g. 300/m. Blank: OTP RATE_VERIFY.",
+    )
+    resend_rate = models.CharField(
+        max_length=20, blank=True, validators=[validate_rate],
+        help_text="Resend requests, e.g. 20/m. Blank: OTP RATE_RESEND.",
+    )
+    sms_destinations = models.CharField(
+        max_length=1000, blank=True, validators=[validate_destinations],
+        help_text="Allowed SMS destinations: ISO regions (US, GB) and/or calling codes (+44). Blank: all.",
+    )
+    whatsapp_destinations = models.CharField(
+        max_length=1000, blank=True, validators=[validate_destinations],
+        help_text="Allowed WhatsApp destinations: ISO regions and/or calling codes. Blank: all.",
+    )
+    allowed_number_types = models.CharField(
+        max_length=200, blank=True, validators=[validate_number_types],
+        help_text="phonenumbers types accepted for SMS/WhatsApp, e.g. MOBILE, FIXED_LINE_OR_MOBILE. "
+        "Blank: OTP ALLOWED_NUMBER_TYPES.",
+    )
+    daily_spend_cap = models.DecimalField(
+        max_digits=14, decimal_places=4, null=True, blank=True,
+        help_text="Most this account may be charged per UTC day. Blank: OTP DAILY_SPEND_CAP (none by default).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "rate limits and abuse controls"
+        verbose_name_plural = "rate limits and abuse controls"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(daily_spend_cap__isnull=True) | models.Q(daily_spend_cap__gte=0),
+                name="accounts_abusepolicy_spend_cap_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Abuse controls of {self.account}"

@@ -8,3 +8,4 @@ class OtpConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from .ratelimits import checks as ratelimit_checks  # noqa: F401

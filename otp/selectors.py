@@ -6,8 +6,9 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from accounts.models import Account
 
@@ -45,7 +46,9 @@ def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
             # jsonb containment (@>), served by the GIN index on metadata.
             queryset = queryset.filter(metadata__contains={key: value})
         else:
-            queryset = queryset.alias(**{"_m": KeyTextTransform(key, "metadata")}).filter(_m=value)
+            # The Cast makes this a plain text comparison: a bare KeyTextTransform still gets the
+            # JSON exact lookup on SQLite, which parses VALUE as JSON ("pro" fails, "42" never matches).
+            queryset = queryset.alias(_m=Cast(KeyTextTransform(key, "metadata"), TextField())).filter(_m=value)
     return queryset
 
 

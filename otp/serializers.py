@@ -63,9 +63,10 @@ class ConfigSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class RecipientsSerializer(StrictFieldsMixin, serializers.Serializer):
-    email = StrictCharField(required=False, trim_whitespace=False)
-    sms = StrictCharField(required=False, trim_whitespace=False)
-    whatsapp = StrictCharField(required=False, trim_whitespace=False)
+    # allow_blank lets "" reach the normalizers, so an empty recipient is invalid_recipient too.
+    email = StrictCharField(required=False, trim_whitespace=False, allow_blank=True)
+    sms = StrictCharField(required=False, trim_whitespace=False, allow_blank=True)
+    whatsapp = StrictCharField(required=False, trim_whitespace=False, allow_blank=True)
 
     def validate_email(self, value):
         return _recipient(normalize_email, value)

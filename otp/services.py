@@ -39,6 +39,7 @@ from .models import (
     Strategy,
 )
 from .presenters import iso
+from .ratelimits.guards import resend_guard, send_guard, spend_cap_check
 from .tokens import TokenError, token_decode, token_issue
 
 
@@ -108,15 +109,25 @@ def session_send(
     idempotency_key: str = "",
     fingerprint: str = "",
     build_response=None,
+    client_address: str | None = None,
 ) -> SendOutcome:
     """Create a session with one row per channel, charge it, and queue delivery on commit.
 
     With an idempotency key, `build_response(outcome)` gives the response to store for replays.
+    `client_address` is the HTTP client's IP, for the per-IP limit when metadata has no ip_address.
     """
     if idempotency_key:
         replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
             return SendOutcome(session=None, rows=[], token="", replay=replay)
+    # Destination rules and rate limits (a replay above sends nothing, so it is not counted).
+    send_guard(
+        account=account,
+        recipients={channel: recipients[channel] for channel in channels},
+        metadata=metadata,
+        client_address=client_address,
+        sandbox=sandbox,
+    )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -183,7 +194,7 @@ def _create_session(*, account, recipients, channels, config, metadata, add_cont
     codes = _sandbox_codes(session=session, rows=rows) if sandbox else {}
     rows = ChannelVerification.objects.bulk_create(rows)
     if not sandbox:
-        _charge(account=account, session=session, channels=channels)
+        _charge(account=account, session=session, rows=rows)
         _enqueue_delivery(rows, expires_in=(expires_at - now).total_seconds())
     session._prefetched_objects_cache = {"channel_rows": rows}
     token = token_issue(
@@ -196,8 +207,19 @@ def _create_session(*, account, recipients, channels, config, metadata, add_cont
     return SendOutcome(session=session, rows=rows, token=token, sandbox_codes=codes)
 
 
-def _charge(*, account: Account, session: OTPSession, channels: list[str]) -> None:
-    """Seam for the wallet (issue #4): charge every delivered channel in this transaction."""
+def _charge(*, account: Account, session: OTPSession, rows: list[ChannelVerification]) -> None:
+    """Charge every delivered channel in the caller's transaction; 402 rolls the whole send back."""
+    from wallet.services import wallet_charge
+
+    wallet_charge(
+        account=account,
+        session=session,
+        channels=[row.channel for row in rows],
+        generations={row.channel: row.generation for row in rows},
+        actor="api",
+    )
+    # After the charge, whose UPDATE holds the wallet row: parallel sends see each other's charges.
+    spend_cap_check(account=account)
 
 
 # --- verify -------------------------------------------------------------------------------------
@@ -360,6 +382,7 @@ def session_resend(*, account: Account, token: str, channels: list[str] | None) 
             raise ResendCooldown(details={"retry_after_seconds": int(wait) + 1}, retry_after=wait)
         rows = list(ChannelVerification.objects.filter(session=session).order_by("pk"))
         targets = _resend_targets(rows, channels)
+        resend_guard(account=account, sandbox=session.sandbox, recipients={row.channel: row.recipient for row in targets})
         session.resend_count += 1
         session.last_sent_at = now
         session.expires_at = now + timedelta(minutes=session.expiry_minutes)
@@ -384,7 +407,7 @@ def session_resend(*, account: Account, token: str, channels: list[str] | None) 
             ["generation", "claimed_at", "delivery_status", "provider_message_id", "last_error", "code_hash"],
         )
         if not session.sandbox:
-            _charge(account=account, session=session, channels=[row.channel for row in targets])
+            _charge(account=account, session=session, rows=targets)
             _enqueue_delivery(targets, expires_in=session.expiry_minutes * 60)
     session._prefetched_objects_cache = {"channel_rows": rows}
     return ResendOutcome(session=session, rows=targets, sandbox_codes=codes)

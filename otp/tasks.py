@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -114,11 +115,13 @@ def _on_failure(task, *, row: ChannelVerification, generation: int, provider: st
     mine = ChannelVerification.objects.filter(pk=row.pk, generation=generation)
     if final:
         logger.warning("Delivery of %s/%s failed for good: %s", row.session_id, row.channel, error)
-        updated = mine.filter(delivery_status=DeliveryStatus.QUEUED).update(
-            delivery_status=DeliveryStatus.FAILED, provider=provider, last_error=str(error)[:500], code_hash=""
-        )
-        if updated:
-            channel_delivery_failed(row=row, generation=generation)
+        # One transaction: a channel is never left FAILED without its refund.
+        with transaction.atomic():
+            updated = mine.filter(delivery_status=DeliveryStatus.QUEUED).update(
+                delivery_status=DeliveryStatus.FAILED, provider=provider, last_error=str(error)[:500], code_hash=""
+            )
+            if updated:
+                channel_delivery_failed(row=row, generation=generation)
         return
     # Release the claim so the retry can take it again.
     mine.update(claimed_at=None, last_error=str(error)[:500])
@@ -134,7 +137,10 @@ def _backoff(tries: int) -> float:
 
 
 def channel_delivery_failed(*, row: ChannelVerification, generation: int) -> None:
-    """Seam for the wallet (issue #4): refund a channel that failed for good, once."""
+    """Refund a channel that failed for good; a second report of the same failure refunds nothing."""
+    from wallet.services import wallet_refund_channel
+
+    wallet_refund_channel(channel_row=row, generation=generation)
 
 
 @shared_task(name="otp.housekeeping", ignore_result=True)

@@ -12,6 +12,7 @@ from otpservice.errors import InvalidRequest
 
 from . import selectors, services
 from .presenters import iso, session_data
+from .ratelimits.views import AccountRateLimitMixin, request_client_address
 from .schema import (
     ERRORS,
     ResendResponseSchema,
@@ -59,7 +60,7 @@ def _is_sandbox(request: Request, requested: bool) -> bool:
     return requested or request.auth.is_test
 
 
-class OtpViewSet(viewsets.GenericViewSet):
+class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
     @extend_schema(
         operation_id="otp_send",
         request=SendSerializer,
@@ -85,6 +86,7 @@ class OtpViewSet(viewsets.GenericViewSet):
             idempotency_key=key,
             fingerprint=services.request_fingerprint(body=request.data, sandbox=sandbox) if key else "",
             build_response=send_response,
+            client_address=request_client_address(request),
         )
         if outcome.replay is not None:
             return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -145,7 +146,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            # A nested serializer's own errors (e.g. recipients not an object) belong to its field.
+            path = prefix if key == "non_field_errors" and prefix else f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, path))
         return out
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
@@ -178,6 +181,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         error = _from_validation_error(exc)
     elif isinstance(exc, drf.UnsupportedMediaType):
         error = UnsupportedMediaType()
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads request.body before our parser sees the stream, so Django's limit fires first.
+        error = PayloadTooLarge()
     elif isinstance(exc, drf.ParseError):
         error = InvalidJSON()
     elif isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):

@@ -10,6 +10,7 @@ from .health import healthz, readyz
 api_v1 = [
     path("", include("otp.urls")),
     path("", include("contacts.urls")),
+    path("", include("wallet.urls")),
     path("", include("otp.webhook_urls")),
 ]
 

@@ -1,6 +1,281 @@
-"""Placeholder until the wallet app lands (issue #4)."""
+"""Writes of the wallet: top-ups, adjustments, charges for sends and refunds of failed deliveries.
+
+Every balance change is one conditional UPDATE (never read-modify-write in Python) plus one
+ledger row in the same transaction, so the balance always equals the sum of the ledger and no
+interleaving of requests can take it below zero.
+"""
+from __future__ import annotations
+
 from decimal import Decimal
 
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-def wallet_topup(*, account, amount: Decimal, actor: str) -> None:
-    raise NotImplementedError("The wallet arrives with issue #4")
+from accounts.models import Account
+from otp.exceptions import IdempotencyKeyReused
+from otp.models import ChannelVerification, OTPSession
+
+from .exceptions import InsufficientBalance, InvalidAmount
+from .models import LedgerEntry, LedgerKind, Wallet
+from .money import MoneyError, format_units, to_units
+from .selectors import price_map
+
+CHARGE_ACTOR = "api"
+REFUND_ACTOR = "delivery"
+
+
+def charge_key(*, session_id, channel: str, generation: int) -> str:
+    return f"charge:{session_id}:{channel}:{generation}"
+
+
+def refund_key(*, session_id, channel: str, generation: int) -> str:
+    return f"refund:{session_id}:{channel}:{generation}"
+
+
+def _units(amount: Decimal) -> int:
+    try:
+        return to_units(amount)
+    except MoneyError as exc:
+        raise InvalidAmount(
+            f"Invalid amount: {exc}", details={"field": "amount", "errors": {"amount": [str(exc)]}}
+        ) from exc
+
+
+def _wallet_for(account: Account) -> Wallet:
+    # get_or_create inserts in a savepoint and re-reads on IntegrityError, so two first top-ups
+    # racing for the same account end up with the one wallet.
+    wallet, _ = Wallet.objects.get_or_create(account=account)
+    return wallet
+
+
+def _add_to_balance(*, column: str, value, delta: int) -> tuple[int, int] | None:
+    """balance += delta WHERE column = value AND balance >= -delta, as one statement.
+
+    Returns (wallet id, new balance), or None when no wallet matched or it would go negative.
+    RETURNING (PostgreSQL, SQLite >= 3.35) reads the new balance in the same statement: the
+    ORM's update() cannot, and a second SELECT would add a query to every send.
+    """
+    meta = Wallet._meta
+    field = meta.get_field(column)
+    quote = connection.ops.quote_name
+    balance, updated_at = quote(meta.get_field("balance").column), quote(meta.get_field("updated_at").column)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {balance} = {balance} + %s, {updated_at} = %s "  # noqa: S608
+        f"WHERE {quote(field.column)} = %s AND {balance} >= %s RETURNING {quote(meta.pk.column)}, {balance}"
+    )
+    params = [
+        delta,
+        meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+        field.get_db_prep_value(value, connection),
+        -delta,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _apply(*, wallet_id: int, delta: int) -> int | None:
+    """Add delta to one wallet; the new balance, or None if it would go negative."""
+    result = _add_to_balance(column="id", value=wallet_id, delta=delta)
+    return None if result is None else result[1]
+
+
+def _insufficient(*, required: int, available: int, currency: str) -> InsufficientBalance:
+    return InsufficientBalance(
+        f"Insufficient balance: {format_units(required)} {currency} required, "
+        f"{format_units(available)} {currency} available",
+        details={
+            "required": format_units(required),
+            "available": format_units(available),
+            "currency": currency,
+        },
+    )
+
+
+def _existing(*, key: str, wallet: Wallet, kind: str, amount: int) -> LedgerEntry | None:
+    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if entry is not None and (entry.wallet_id, entry.kind, entry.amount) != (wallet.pk, kind, amount):
+        raise IdempotencyKeyReused(details={"idempotency_key": key})
+    return entry
+
+
+def _post_once(
+    *,
+    wallet: Wallet,
+    kind: str,
+    amount: int,
+    actor: str,
+    idempotency_key: str | None,
+    session_id=None,
+    channel: str = "",
+    note: str = "",
+) -> tuple[LedgerEntry, bool]:
+    """Apply one entry; with a key already posted, return that entry and False instead."""
+    if idempotency_key:
+        existing = _existing(key=idempotency_key, wallet=wallet, kind=kind, amount=amount)
+        if existing is not None:
+            return existing, False
+    try:
+        # A savepoint: if a parallel transaction committed the same key first, the unique index
+        # refuses our row and the balance change above it is rolled back with it.
+        with transaction.atomic():
+            balance = _apply(wallet_id=wallet.pk, delta=amount)
+            if balance is None:
+                available = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
+                raise _insufficient(required=-amount, available=available, currency=wallet.currency)
+            entry = LedgerEntry.objects.create(
+                wallet=wallet,
+                kind=kind,
+                amount=amount,
+                balance_after=balance,
+                session_id=session_id,
+                channel=channel,
+                actor=actor,
+                note=note,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError:
+        existing = idempotency_key and _existing(key=idempotency_key, wallet=wallet, kind=kind, amount=amount)
+        if not existing:
+            raise
+        return existing, False
+    wallet.balance = balance
+    return entry, True
+
+
+def wallet_topup(
+    *, account: Account, amount: Decimal, actor: str, idempotency_key: str | None = None, note: str = ""
+) -> LedgerEntry:
+    """Credit a positive amount; a repeat with the same idempotency key credits nothing more."""
+    units = _units(amount)
+    if units <= 0:
+        raise InvalidAmount("Invalid amount: a top-up must be positive", details={"field": "amount"})
+    with transaction.atomic():
+        entry, _ = _post_once(
+            wallet=_wallet_for(account),
+            kind=LedgerKind.TOPUP,
+            amount=units,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            note=note,
+        )
+    return entry
+
+
+def wallet_adjust(
+    *, account: Account, amount: Decimal, actor: str, note: str = "", idempotency_key: str | None = None
+) -> LedgerEntry:
+    """A signed correction by an operator; a debit larger than the balance is refused (402)."""
+    units = _units(amount)
+    if units == 0:
+        raise InvalidAmount("Invalid amount: an adjustment must not be zero", details={"field": "amount"})
+    with transaction.atomic():
+        entry, _ = _post_once(
+            wallet=_wallet_for(account),
+            kind=LedgerKind.ADJUSTMENT,
+            amount=units,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            note=note,
+        )
+    return entry
+
+
+def wallet_charge(
+    *,
+    account: Account,
+    session: OTPSession,
+    channels: list[str],
+    actor: str = CHARGE_ACTOR,
+    generations: dict[str, int] | None = None,
+) -> list[LedgerEntry]:
+    """Debit the price of every channel, in the caller's transaction, or raise InsufficientBalance.
+
+    One conditional UPDATE takes the whole amount only if the balance covers it; one ledger row
+    per channel follows, keyed by session, channel and code generation so it cannot repeat.
+    `generations` saves a query when the caller has the channel rows at hand.
+    """
+    prices = price_map(account=account, channels=channels)
+    charged = [(channel, prices[channel]) for channel in channels if prices[channel] > 0]
+    if not charged:
+        return []
+    total = sum(price for _, price in charged)
+    # No savepoint: this runs inside the send's transaction and its failure fails the send.
+    with transaction.atomic(savepoint=False):
+        debited = _add_to_balance(column="account", value=account.pk, delta=-total)
+        if debited is not None:
+            entries = _charge_entries(
+                wallet_id=debited[0],
+                balance_before=debited[1] + total,
+                session=session,
+                charged=charged,
+                actor=actor,
+                generations=generations,
+            )
+            return LedgerEntry.objects.bulk_create(entries)
+    # Raised outside the block: the refused UPDATE changed nothing, so the caller's transaction
+    # stays usable (it may catch this and carry on).
+    wallet = Wallet.objects.filter(account=account).first() or Wallet(account=account)
+    raise _insufficient(required=total, available=wallet.balance, currency=wallet.currency)
+
+
+def _charge_entries(*, wallet_id, balance_before, session, charged, actor, generations) -> list[LedgerEntry]:
+    if generations is None:
+        generations = dict(
+            ChannelVerification.objects.filter(session=session, channel__in=[ch for ch, _ in charged]).values_list(
+                "channel", "generation"
+            )
+        )
+    running = balance_before
+    entries = []
+    for channel, price in charged:
+        running -= price
+        entries.append(
+            LedgerEntry(
+                wallet_id=wallet_id,
+                kind=LedgerKind.CHARGE,
+                amount=-price,
+                balance_after=running,
+                session=session,
+                channel=channel,
+                actor=actor,
+                idempotency_key=charge_key(session_id=session.pk, channel=channel, generation=generations[channel]),
+            )
+        )
+    return entries
+
+
+def wallet_refund_channel(
+    *, channel_row: ChannelVerification, generation: int, actor: str = REFUND_ACTOR
+) -> LedgerEntry | None:
+    """Give back what this channel's generation was charged, exactly once.
+
+    None when there is nothing to refund: a sandbox or free send, or a refund already made
+    (a failure reported twice, by the task and by a provider callback, refunds once).
+    """
+    charge = (
+        LedgerEntry.objects.select_related("wallet")
+        .filter(
+            kind=LedgerKind.CHARGE,
+            idempotency_key=charge_key(
+                session_id=channel_row.session_id, channel=channel_row.channel, generation=generation
+            ),
+        )
+        .first()
+    )
+    if charge is None:
+        return None
+    with transaction.atomic():
+        entry, created = _post_once(
+            wallet=charge.wallet,
+            kind=LedgerKind.REFUND,
+            amount=-charge.amount,
+            actor=actor,
+            idempotency_key=refund_key(
+                session_id=channel_row.session_id, channel=channel_row.channel, generation=generation
+            ),
+            session_id=charge.session_id,
+            channel=channel_row.channel,
+        )
+    return entry if created else None

@@ -78,10 +78,24 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="otp"),
+            # Rate limits read the cache on every OTP request: an unreachable Redis must fail
+            # fast (503, see otp.ratelimits) rather than hang the worker.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=1.0),
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate limits (otp.ratelimits, docs/rate-limits.md). X-Forwarded-For is read only when this many
+# proxies of ours append to it; 0 means REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-ratelimit's own switches: off for load benchmarks; fail open runs without limits
+# when the cache is unreachable (the default answers 503 instead).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
 
 # Celery: with no broker configured, tasks run eagerly in the web process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
@@ -164,6 +178,16 @@ OTP = {
     "DELIVERY_MAX_TRIES": env.int("OTP_DELIVERY_MAX_TRIES", default=5),
     "DELIVERY_RETRY_BASE_SECONDS": env.float("OTP_DELIVERY_RETRY_BASE_SECONDS", default=2.0),
     "DELIVERY_RETRY_MAX_SECONDS": env.float("OTP_DELIVERY_RETRY_MAX_SECONDS", default=300.0),
+    # Rate limits in django-ratelimit syntax ("5/5m"); each account can override them in admin.
+    "RATE_RECIPIENT": env.str("OTP_RATE_RECIPIENT", default="5/5m"),
+    "RATE_IP": env.str("OTP_RATE_IP", default="20/h"),
+    "RATE_SEND": env.str("OTP_RATE_SEND", default="100/m"),
+    "RATE_VERIFY": env.str("OTP_RATE_VERIFY", default="300/m"),
+    "RATE_RESEND": env.str("OTP_RATE_RESEND", default="20/m"),
+    # phonenumbers types accepted for SMS and WhatsApp (US/CA numbers are FIXED_LINE_OR_MOBILE).
+    "ALLOWED_NUMBER_TYPES": env.str("OTP_ALLOWED_NUMBER_TYPES", default="MOBILE,FIXED_LINE_OR_MOBILE"),
+    # Most an account may be charged per UTC day, as a decimal string; empty: no cap.
+    "DAILY_SPEND_CAP": env.str("OTP_DAILY_SPEND_CAP", default=""),
 }
 
 # Providers (used where OTP_DELIVERY or OTP_DELIVERY_<CHANNEL> is "live").

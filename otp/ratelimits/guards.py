@@ -1,0 +1,120 @@
+"""Checks the OTP services and views call: endpoint, IP and recipient limits, destinations, spend cap."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Account
+
+from .addresses import end_user_ip, ip_bucket
+from .destinations import PHONE_CHANNELS, destination_refusal
+from .exceptions import DailySpendCapReached
+from .limiter import Usage, limit_hit, rate_limited
+from .policy import ENDPOINTS, Limits, limits_for
+
+
+def account_endpoint_hit(*, account: Account, endpoint: str) -> tuple[Usage | None, str]:
+    """Count one request of `account` on `endpoint` (send, verify, resend): (usage, rate)."""
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"No account limit for endpoint {endpoint!r}")
+    rate = limits_for(account).rates[endpoint]
+    return limit_hit(group=f"otp.account.{endpoint}", value=str(account.pk), rate=rate), rate
+
+
+def _destinations_check(limits: Limits, recipients: Mapping[str, str]) -> None:
+    for channel, number in recipients.items():
+        if channel not in PHONE_CHANNELS:
+            continue
+        refusal = destination_refusal(
+            channel=channel,
+            number=number,
+            destinations=limits.destinations[channel],
+            number_types=limits.number_types,
+        )
+        if refusal is not None:
+            raise refusal
+
+
+def _recipients_hit(*, account: Account, limits: Limits, recipients: Mapping[str, str]) -> None:
+    rate = limits.rates["recipient"]
+    for channel, recipient in recipients.items():
+        # Scoped to the account: one tenant cannot use up another tenant's budget for a number.
+        usage = limit_hit(group=f"otp.recipient.{channel}", value=f"{account.pk}:{recipient}", rate=rate)
+        if usage is not None and usage.exceeded:
+            raise rate_limited(limit="recipient", scope=f"recipients.{channel}", rate=rate, usage=usage)
+
+
+def send_guard(
+    *,
+    account: Account,
+    recipients: Mapping[str, str],
+    metadata: Mapping[str, Any] | None,
+    client_address: str | None,
+    sandbox: bool,
+) -> None:
+    """Before a send: destination rules, then (outside sandbox) the end-user IP and recipient limits.
+
+    `recipients` maps each channel of the send to its normalized recipient. `client_address` is
+    None for callers without an HTTP client; the IP limit then applies only to metadata.ip_address.
+    """
+    limits = limits_for(account)
+    _destinations_check(limits, recipients)
+    if sandbox:
+        return  # nothing is sent: only the account's endpoint limit counts sandbox traffic
+    found = end_user_ip(metadata=metadata, client=client_address)
+    if found is not None:
+        ip, source = found
+        rate = limits.rates["ip"]
+        usage = limit_hit(group="otp.ip", value=f"{account.pk}:{ip_bucket(ip)}", rate=rate)
+        if usage is not None and usage.exceeded:
+            raise rate_limited(limit="ip", scope=source, rate=rate, usage=usage)
+    _recipients_hit(account=account, limits=limits, recipients=recipients)
+
+
+def resend_guard(*, account: Account, sandbox: bool, recipients: Mapping[str, str]) -> None:
+    """Before a resend of `recipients` (channel -> recipient): the rules still hold, and a real
+    resend sends real messages, so it counts against the recipient limits like a send."""
+    limits = limits_for(account)
+    _destinations_check(limits, recipients)
+    if not sandbox:
+        _recipients_hit(account=account, limits=limits, recipients=recipients)
+
+
+def _utc_day_start(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def spend_cap_check(*, account: Account) -> None:
+    """After this transaction's charges: refuse (429, rolling them back) when today's charges pass the cap.
+
+    Call it after wallet_charge in the same transaction: the charge's conditional UPDATE holds the
+    wallet row until commit, so concurrent sends of the account see each other's charges here.
+    Today is the UTC day; refunds are not subtracted (the cap bounds what pumping can spend).
+    """
+    cap = limits_for(account).daily_spend_cap
+    if cap is None:
+        return
+    from wallet.models import LedgerEntry, LedgerKind
+    from wallet.money import format_units, to_units
+
+    now = timezone.now()
+    start = _utc_day_start(now)
+    charged = LedgerEntry.objects.filter(
+        wallet__account=account, kind=LedgerKind.CHARGE, created_at__gte=start
+    ).aggregate(total=Sum("amount"))["total"]
+    spent = -(charged or 0)
+    if spent > to_units(cap):
+        wait = (start + timedelta(days=1) - now).total_seconds()
+        raise DailySpendCapReached(
+            f"Daily spend cap reached: {format_units(to_units(cap))} per UTC day",
+            details={
+                "daily_spend_cap": format_units(to_units(cap)),
+                "spent_today_with_this_request": format_units(spent),
+                "retry_after_seconds": int(wait) + 1,
+            },
+            retry_after=wait,
+        )

@@ -1,0 +1,141 @@
+"""System checks for OTP settings and provider credentials; production refuses to start without secrets."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+
+from otp.checks import check_otp_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRETS = {"SECRET_KEY": "s" * 40, "OTP_PEPPER": "p" * 40, "OTP_TOKEN_SECRET": "t" * 40}
+CREDENTIALS = (
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SMS_FROM", "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_WHATSAPP_FROM", "SENDGRID_API_KEY", "SENDGRID_FROM_EMAIL",
+)
+
+
+@pytest.fixture
+def no_credentials(settings):
+    for name in CREDENTIALS:
+        setattr(settings, name, "")
+    return settings
+
+
+def ids(errors) -> list[str]:
+    return sorted(error.id for error in errors)
+
+
+def messages(errors) -> str:
+    return "\n".join(error.msg for error in errors)
+
+
+def test_outbox_delivery_needs_no_credentials(no_credentials):
+    no_credentials.OTP = {**no_credentials.OTP, "DELIVERY": "outbox", "DELIVERY_BY_CHANNEL": {}}
+    assert check_otp_settings() == []
+
+
+def test_live_delivery_without_credentials_is_flagged_per_channel(no_credentials):
+    no_credentials.OTP = {**no_credentials.OTP, "DELIVERY": "live", "DELIVERY_BY_CHANNEL": {}}
+    errors = check_otp_settings()
+
+    assert set(ids(errors)) == {"otp.E004"}
+    text = messages(errors)
+    for expected in (
+        "email is delivered live but SENDGRID_API_KEY is not set",
+        "email is delivered live but SENDGRID_FROM_EMAIL is not set",
+        "sms is delivered live but TWILIO_AUTH_TOKEN is not set",
+        "sms is delivered live but TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID is not set",
+        "whatsapp is delivered live but TWILIO_WHATSAPP_FROM is not set",
+    ):
+        assert expected in text
+
+
+def test_a_channel_made_live_by_override_is_checked_alone(no_credentials):
+    no_credentials.OTP = {**no_credentials.OTP, "DELIVERY": "outbox", "DELIVERY_BY_CHANNEL": {"sms": "live"}}
+    errors = check_otp_settings()
+
+    assert errors and all(error.msg.startswith("sms is delivered live") for error in errors)
+
+
+def test_a_messaging_service_stands_in_for_the_sms_sender(no_credentials):
+    no_credentials.OTP = {**no_credentials.OTP, "DELIVERY": "outbox", "DELIVERY_BY_CHANNEL": {"sms": "live"}}
+    no_credentials.TWILIO_ACCOUNT_SID, no_credentials.TWILIO_AUTH_TOKEN = "AC1", "token"
+    no_credentials.TWILIO_MESSAGING_SERVICE_SID = "MG1"
+    assert check_otp_settings() == []
+
+
+def test_live_delivery_with_every_credential_passes(no_credentials):
+    no_credentials.OTP = {**no_credentials.OTP, "DELIVERY": "live", "DELIVERY_BY_CHANNEL": {}}
+    for name in CREDENTIALS:
+        setattr(no_credentials, name, "x")
+    assert check_otp_settings() == []
+
+
+def test_unknown_otp_keys_are_flagged_by_name(settings):
+    settings.OTP = {**settings.OTP, "DELIVERY_MAX_TRIEZ": 3, "BCRYPT_ROUND": 4}
+    errors = check_otp_settings()
+
+    assert ids(errors) == ["otp.E001"]
+    assert "BCRYPT_ROUND, DELIVERY_MAX_TRIEZ" in errors[0].msg
+
+
+@pytest.mark.parametrize(
+    ("otp", "field"),
+    [({"DELIVERY": "smtp"}, "OTP_DELIVERY"), ({"DELIVERY_BY_CHANNEL": {"sms": "carrier-pigeon"}}, "OTP_DELIVERY_SMS")],
+)
+def test_unknown_delivery_modes_are_flagged(settings, otp, field):
+    settings.OTP = {**settings.OTP, **otp}
+    errors = check_otp_settings()
+    assert "otp.E003" in ids(errors)
+    assert field in messages(errors)
+
+
+def test_missing_pepper_is_flagged(settings):
+    settings.OTP_PEPPER = ""
+    assert "OTP_PEPPER is not set" in messages(check_otp_settings())
+
+
+def test_the_check_is_registered_with_django(settings):
+    settings.OTP = {**settings.OTP, "NOT_A_SETTING": 1}
+    assert "otp.E001" in ids(run_checks())
+
+
+# --- production start-up ------------------------------------------------------------------------
+
+
+def start_production(**env: str) -> subprocess.CompletedProcess:
+    clean = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "otpservice.settings.production", **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_any_secret():
+    result = start_production()
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert (
+        "Refusing to start: set these secrets in the environment: SECRET_KEY, OTP_PEPPER, OTP_TOKEN_SECRET"
+        in result.stderr
+    )
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_production_names_exactly_the_missing_secret(missing):
+    result = start_production(**{name: value for name, value in SECRETS.items() if name != missing})
+
+    assert result.returncode != 0
+    assert f"set these secrets in the environment: {missing}\n" in result.stderr
+
+
+def test_production_starts_with_every_secret_set():
+    result = start_production(**SECRETS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"

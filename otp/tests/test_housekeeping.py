@@ -1,0 +1,186 @@
+"""Housekeeping: expire stale sessions in one bulk UPDATE, purge old ones, command and beat task."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from otp.housekeeping import housekeeping_run, sessions_expire
+from otp.models import (
+    ChannelVerification,
+    DeliveryAttempt,
+    IdempotencyRecord,
+    OTPSession,
+    OutboxMessage,
+    SessionStatus,
+)
+from otp.tasks import housekeeping
+from otpservice.celery import app
+from wallet.models import LedgerEntry
+from wallet.services import wallet_charge
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LIVE = [SessionStatus.PENDING, SessionStatus.PARTIAL, SessionStatus.LOCKED]
+CLOSED = [SessionStatus.VERIFIED, SessionStatus.CANCELLED, SessionStatus.EXPIRED]
+
+
+@pytest.fixture(autouse=True)
+def frozen(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def make_session(account, *, status=SessionStatus.PENDING, created=NOW, expires=None) -> OTPSession:
+    return OTPSession.objects.create(
+        account=account,
+        status=status,
+        created_at=created,
+        last_sent_at=created,
+        expires_at=expires or created + timedelta(minutes=10),
+    )
+
+
+def status_of(session: OTPSession) -> str:
+    return OTPSession.objects.values_list("status", flat=True).get(pk=session.pk)
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", LIVE)
+def test_live_session_past_expires_at_becomes_expired(account, status):
+    stale = make_session(account, status=status, expires=NOW - timedelta(seconds=1))
+    fresh = make_session(account, status=status, expires=NOW + timedelta(seconds=1))
+
+    assert sessions_expire(now=NOW) == 1
+    assert (status_of(stale), status_of(fresh)) == ("EXPIRED", status)
+
+
+def test_session_expiring_exactly_now_is_expired(account):
+    session = make_session(account, expires=NOW)
+    sessions_expire(now=NOW)
+    assert status_of(session) == "EXPIRED"
+
+
+@pytest.mark.parametrize("status", CLOSED)
+def test_verified_cancelled_and_expired_sessions_are_untouched(account, status):
+    session = make_session(account, status=status, expires=NOW - timedelta(hours=1))
+    assert sessions_expire(now=NOW) == 0
+    assert status_of(session) == status
+
+
+@pytest.mark.parametrize("count", [1, 40])
+def test_expiry_is_one_update_whatever_the_number_of_sessions(account, count, django_assert_num_queries):
+    for index in range(count):
+        make_session(account, status=LIVE[index % 3], expires=NOW - timedelta(minutes=index + 1))
+
+    with django_assert_num_queries(1) as captured:
+        assert sessions_expire(now=NOW) == count
+    assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("UPDATE")
+    assert OTPSession.objects.filter(status="EXPIRED").count() == count
+
+
+def test_a_full_run_expires_with_exactly_one_update_of_sessions(account):
+    for index in range(25):
+        make_session(account, expires=NOW - timedelta(minutes=index + 1))
+
+    with CaptureQueriesContext(connection) as captured:
+        housekeeping_run(now=NOW)
+    updates = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 1 and "otp_otpsession" in updates[0]
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def old_session_with_everything(account, *, created) -> OTPSession:
+    session = make_session(account, status=SessionStatus.VERIFIED, created=created)
+    row = ChannelVerification.objects.create(session=session, channel="sms", recipient="+14155552671")
+    DeliveryAttempt.objects.create(channel_row=row, generation=1, provider="outbox", outcome="sent")
+    IdempotencyRecord.objects.create(account=account, key=f"k-{created.isoformat()}", request_hash="h", session=session,
+                                     response={})
+    return session
+
+
+def test_sessions_older_than_the_retention_are_purged_with_their_rows(account, settings):
+    assert settings.OTP_RETENTION_DAYS == 30  # the documented default
+    old = old_session_with_everything(account, created=NOW - timedelta(days=30, seconds=1))
+    kept = old_session_with_everything(account, created=NOW - timedelta(days=29, hours=23))
+
+    result = housekeeping_run(now=NOW)
+
+    assert result.purged_sessions == 1
+    assert list(OTPSession.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not ChannelVerification.objects.filter(session=old).exists()
+    assert not DeliveryAttempt.objects.filter(channel_row__session_id=old.pk).exists()
+    assert ChannelVerification.objects.filter(session=kept).count() == 1
+    assert DeliveryAttempt.objects.count() == 1
+
+
+def test_retention_days_setting_is_honoured(account, settings):
+    settings.OTP_RETENTION_DAYS = 7
+    old = make_session(account, status=SessionStatus.EXPIRED, created=NOW - timedelta(days=8))
+    kept = make_session(account, status=SessionStatus.EXPIRED, created=NOW - timedelta(days=6))
+
+    housekeeping_run(now=NOW)
+    assert set(OTPSession.objects.values_list("pk", flat=True)) == {kept.pk}
+    assert not OTPSession.objects.filter(pk=old.pk).exists()
+
+
+def test_old_outbox_messages_are_purged_and_the_ledger_outlives_its_session(account, time_machine):
+    time_machine.move_to(NOW - timedelta(days=31), tick=False)
+    session = make_session(account, status=SessionStatus.VERIFIED, created=NOW - timedelta(days=31))
+    ChannelVerification.objects.create(session=session, channel="sms", recipient="+14155552671")
+    wallet_charge(account=account, session=session, channels=["sms"])
+    OutboxMessage.objects.create(channel="sms", to="+14155552671", body="•••••• is your code", session=session)
+    time_machine.move_to(NOW, tick=False)
+
+    result = housekeeping_run(now=NOW)
+
+    assert (result.purged_sessions, result.purged_outbox) == (1, 1)
+    charge = LedgerEntry.objects.get(kind="charge")  # money history stays, detached from the session
+    assert charge.session_id is None and charge.channel == "sms"
+
+
+# --- command and beat ---------------------------------------------------------------------------
+
+
+def test_management_command_reports_what_it_did(account):
+    make_session(account, expires=NOW - timedelta(minutes=1))
+    make_session(account, status=SessionStatus.LOCKED, expires=NOW - timedelta(minutes=1))
+    make_session(account, status=SessionStatus.VERIFIED, created=NOW - timedelta(days=40))
+    out = StringIO()
+
+    call_command("otp_housekeeping", stdout=out)
+
+    assert out.getvalue().strip() == "expired=2 purged_sessions=1 purged_idempotency=0 purged_outbox=0"
+    assert OTPSession.objects.filter(status="EXPIRED").count() == 2
+
+
+def test_command_uses_the_current_time(account, time_machine):
+    session = make_session(account, expires=NOW + timedelta(minutes=5))
+    call_command("otp_housekeeping", stdout=StringIO())
+    assert status_of(session) == "PENDING"
+
+    time_machine.move_to(NOW + timedelta(minutes=5), tick=False)
+    call_command("otp_housekeeping", stdout=StringIO())
+    assert status_of(session) == "EXPIRED"
+
+
+def test_beat_schedule_runs_otp_housekeeping_on_the_default_queue(settings):
+    entries = [entry for entry in app.conf.beat_schedule.values() if entry["task"] == "otp.housekeeping"]
+    assert len(entries) == 1
+    assert entries[0]["options"]["queue"] == "otp.default"
+    assert 0 < float(entries[0]["schedule"]) <= 3600
+    assert "otp.housekeeping" in app.tasks
+
+
+def test_beat_task_runs_housekeeping(account):
+    session = make_session(account, expires=NOW - timedelta(minutes=1))
+    housekeeping.apply()
+    assert status_of(session) == "EXPIRED"

@@ -1,0 +1,136 @@
+"""Admin for wallets (read-only balance, a top-up action), the read-only ledger and price lists."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import transaction
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .forms import PriceForm, TopUpForm
+from .models import LedgerEntry, Price, Wallet
+from .money import format_units
+from .services import wallet_topup
+
+
+@admin.register(Wallet)
+class WalletAdmin(admin.ModelAdmin):
+    list_display = ("account", "balance_display", "currency", "updated_at", "ledger_link")
+    search_fields = ("account__name", "account__id")
+    list_select_related = ("account",)
+    readonly_fields = ("balance_display", "created_at", "updated_at")
+    fields = ("account", "currency", "balance_display", "created_at", "updated_at")
+    actions = ["top_up"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A wallet can be opened for an account here, but never moved to another one.
+        return (*self.readonly_fields, "account") if obj else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="balance", ordering="balance")
+    def balance_display(self, wallet: Wallet) -> str:
+        return format_units(wallet.balance)
+
+    @admin.display(description="ledger")
+    def ledger_link(self, wallet: Wallet) -> str:
+        url = reverse("admin:wallet_ledgerentry_changelist") + f"?wallet__id__exact={wallet.pk}"
+        return format_html('<a href="{}">entries</a>', url)
+
+    @admin.action(description="Top up selected wallets")
+    def top_up(self, request, queryset):
+        form = TopUpForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            actor = f"admin:{request.user.get_username()}"
+            with transaction.atomic():
+                for wallet in queryset.select_related("account").order_by("pk"):
+                    wallet_topup(
+                        account=wallet.account,
+                        amount=form.cleaned_data["amount"],
+                        actor=actor,
+                        note=form.cleaned_data["note"],
+                    )
+            self.message_user(
+                request,
+                f"Topped up {queryset.count()} wallet(s) by {form.cleaned_data['amount']:.4f}.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Top up wallets",
+            "opts": self.model._meta,
+            "form": form,
+            "wallets": [
+                {"pk": wallet.pk, "account": wallet.account, "balance": format_units(wallet.balance)}
+                for wallet in queryset.select_related("account")
+            ],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/wallet/wallet/top_up.html", context)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "wallet", "kind", "amount_display", "balance_after_display", "channel", "session", "actor")
+    list_filter = ("kind", "channel", "created_at")
+    search_fields = ("wallet__account__name", "session__id", "idempotency_key", "actor")
+    list_select_related = ("wallet__account",)
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at", "wallet", "kind", "amount_display", "balance_after_display", "session", "channel",
+        "actor", "note", "idempotency_key",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, entry: LedgerEntry) -> str:
+        return format_units(entry.amount)
+
+    @admin.display(description="balance after", ordering="balance_after")
+    def balance_after_display(self, entry: LedgerEntry) -> str:
+        return format_units(entry.balance_after)
+
+
+class GlobalOrAccountFilter(admin.SimpleListFilter):
+    title = "scope"
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("global", "Global defaults"), ("account", "Account overrides")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "global":
+            return queryset.filter(account__isnull=True)
+        if self.value() == "account":
+            return queryset.filter(account__isnull=False)
+        return queryset
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    form = PriceForm
+    list_display = ("channel", "scope", "amount_display", "updated_at")
+    list_filter = (GlobalOrAccountFilter, "channel")
+    search_fields = ("account__name",)
+    list_select_related = ("account",)
+    autocomplete_fields = ("account",)
+
+    @admin.display(description="account")
+    def scope(self, price: Price) -> str:
+        return str(price.account) if price.account_id else "Global default"
+
+    @admin.display(description="price", ordering="amount")
+    def amount_display(self, price: Price) -> str:
+        return format_units(price.amount)
