@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test setup migrate lint stack clean
+.PHONY: run test setup migrate lint bench stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: migrate
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/request_path.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -7,10 +7,10 @@ rate limits off. Every pair is measured interleaved in one run, so machine noise
 """
 import os
 import statistics
-from decimal import Decimal
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,20 +20,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.dev")
 os.environ.setdefault("RATELIMIT_ENABLE", "false")
 os.environ["DEBUG"] = "false"
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
-from accounts.services import account_create  # noqa: E402
-from otp.models import OTPSession  # noqa: E402
-from wallet.services import wallet_topup  # noqa: E402
-from otpservice.celery import app as celery_app  # noqa: E402
+from accounts.services import account_create
+from otp.models import OTPSession
+from otpservice.celery import app as celery_app
+from wallet.services import wallet_topup
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
 settings.ALLOWED_HOSTS = ["*"]
@@ -84,8 +84,9 @@ def main() -> None:
 
     live_send, sandbox_send = [], []
     for n in range(ROUNDS):
-        live_send.append(_timed(lambda: live.post("/api/v1/otp/send", _send_body(n))))
-        sandbox_send.append(_timed(lambda: sandbox.post("/api/v1/otp/send", _send_body(n))))
+        body = _send_body(n)
+        live_send.append(_timed(lambda body=body: live.post("/api/v1/otp/send", body)))
+        sandbox_send.append(_timed(lambda body=body: sandbox.post("/api/v1/otp/send", body)))
 
     # Sessions list: the same page over a small and a large history (1,000 more sessions).
     other = account_create(name="bench-small")

@@ -8,8 +8,9 @@ from django.db.models import Q
 class Contact(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="contacts")
-    email = models.CharField(max_length=254, null=True, blank=True)
-    phone = models.CharField(max_length=16, null=True, blank=True)
+    # NULL rather than "": the per-account unique constraints must not collide on absent values.
+    email = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001
+    phone = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001
     email_verified_at = models.DateTimeField(null=True, blank=True)
     sms_verified_at = models.DateTimeField(null=True, blank=True)
     whatsapp_verified_at = models.DateTimeField(null=True, blank=True)

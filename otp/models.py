@@ -138,6 +138,9 @@ class DeliveryAttempt(models.Model):
     class Meta:
         ordering = ["attempted_at"]
 
+    def __str__(self) -> str:
+        return f"{self.provider} {self.outcome} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"
+
 
 class OutboxMessage(models.Model):
     """A message the outbox provider 'delivered'. The code is masked here; see docs/security.md."""
@@ -153,6 +156,9 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to}"
+
 
 class IdempotencyRecord(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
@@ -167,3 +173,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "key"], name="otp_idempotency_key_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.key

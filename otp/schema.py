@@ -2,6 +2,8 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from .models import Channel
+
 
 class ErrorDetailSchema(serializers.Serializer):
     type = serializers.CharField()
@@ -23,7 +25,10 @@ def _error(description: str) -> OpenApiResponse:
 
 
 ERRORS = {
-    400: _error("invalid_request, invalid_json, invalid_recipient, invalid_token, invalid_otp"),
+    400: _error(
+        "invalid_request, invalid_json, invalid_recipient, invalid_token, invalid_otp, "
+        "destination_not_allowed, number_type_not_allowed"
+    ),
     401: _error("authentication_failed"),
     402: _error("insufficient_balance"),
     404: _error("session_not_found"),
@@ -33,11 +38,12 @@ ERRORS = {
     415: _error("unsupported_media_type"),
     422: _error("idempotency_key_reused"),
     423: _error("max_attempts_exceeded"),
-    429: _error("rate_limited, resend_cooldown, max_resends_exceeded"),
+    429: _error("rate_limited, resend_cooldown, max_resends_exceeded, daily_spend_cap_reached (with Retry-After)"),
     500: _error("server_error"),
+    503: _error("service_unavailable: the rate limiter's cache is unreachable (with Retry-After)"),
 }
 
-CHANNELS = ["email", "sms", "whatsapp"]
+CHANNELS = Channel.choices
 
 
 class ChannelSentSchema(serializers.Serializer):

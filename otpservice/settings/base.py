@@ -149,6 +149,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Send one-time codes over email, SMS and WhatsApp in one session and verify them.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["otpservice.schema.canonical_paths"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
