@@ -11,6 +11,11 @@ def check_otp_settings(app_configs=None, **kwargs):
     unknown = sorted(set(getattr(settings, "OTP", {})) - set(DEFAULTS))
     if unknown:
         errors.append(Error(f"Unknown OTP settings: {', '.join(unknown)}", id="otp.E001"))
+    unknown_channels = sorted(set(getattr(settings, "OTP", {}).get("DELIVERY_BY_CHANNEL", {})) - set(_REQUIRED))
+    if unknown_channels:
+        errors.append(
+            Error(f"Unknown channels in OTP DELIVERY_BY_CHANNEL: {', '.join(unknown_channels)}", id="otp.E001")
+        )
     for name in ("OTP_PEPPER", "OTP_TOKEN_SECRET"):
         if not getattr(settings, name, ""):
             errors.append(Error(f"{name} is not set", id="otp.E002"))

@@ -86,6 +86,11 @@ def code_in(text: str) -> str:
     return match.group(1)
 
 
+def leaked(codes, text: str) -> list[str]:
+    """The codes that appear in text as a number of their own (not inside a longer digit run)."""
+    return sorted(code for code in codes if re.search(rf"(?<!\d){code}(?!\d)", text))
+
+
 def twilio_code(request: RecordedRequest) -> str:
     return code_in(request.form["Body"])
 

@@ -95,6 +95,14 @@ def test_unknown_delivery_modes_are_flagged(settings, otp, field):
     assert field in messages(errors)
 
 
+def test_unknown_channel_in_delivery_by_channel_is_flagged(settings):
+    # A typo here would otherwise leave that channel on the default mode without a word.
+    settings.OTP = {**settings.OTP, "DELIVERY_BY_CHANNEL": {"mail": "outbox", "sms": ""}}
+    errors = check_otp_settings()
+    assert ids(errors) == ["otp.E001"]
+    assert "mail" in errors[0].msg
+
+
 def test_missing_pepper_is_flagged(settings):
     settings.OTP_PEPPER = ""
     assert "OTP_PEPPER is not set" in messages(check_otp_settings())
