@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .conf import DEFAULTS
+from .conf import DEFAULTS, otp_setting
 
 
 @register()
@@ -22,7 +22,29 @@ def check_otp_settings(app_configs=None, **kwargs):
     if settings.OTP.get("DELIVERY", "outbox") not in {"outbox", "live"}:
         errors.append(Error("OTP_DELIVERY must be 'outbox' or 'live'", id="otp.E003"))
     errors.extend(_provider_credentials())
+    errors.extend(_delivery_timing())
     return errors
+
+
+def _delivery_timing():
+    """provider timeout < claim lease < broker visibility timeout, or crash recovery breaks.
+
+    A lease shorter than a send could let a redelivered task send twice; a lease at least as
+    long as the visibility timeout makes the redelivered task find a fresh claim and give up,
+    leaving the channel QUEUED for good.
+    """
+    timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    lease = otp_setting("DELIVERY_LEASE_SECONDS")
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if timeout < lease < visibility:
+        return []
+    return [
+        Error(
+            f"Need PROVIDER_TIMEOUT_SECONDS ({timeout}) < OTP_DELIVERY_LEASE_SECONDS ({lease}) "
+            f"< CELERY_VISIBILITY_TIMEOUT ({visibility})",
+            id="otp.E005",
+        )
+    ]
 
 
 _REQUIRED = {

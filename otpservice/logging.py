@@ -4,7 +4,8 @@ import re
 
 # 4–8 digit runs standing alone (not inside an id, a UUID or a longer number): the shape of
 # every code this service issues.
-_CODE_SHAPE = re.compile(r"(?<![\w.-])\d{4,8}(?![\w-])")
+# Provider error numbers ("Twilio error 21211") stay readable: operators need them.
+_CODE_SHAPE = re.compile(r"(?<![\w.-])(?<!error )\d{4,8}(?![\w-])")
 _SCRUBBED_LOGGERS = ("twilio", "sendgrid", "celery", "otp", "python_http_client", "urllib3")
 
 

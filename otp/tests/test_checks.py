@@ -108,6 +108,21 @@ def test_missing_pepper_is_flagged(settings):
     assert "OTP_PEPPER is not set" in messages(check_otp_settings())
 
 
+@pytest.mark.parametrize(
+    ("timeout", "lease", "visibility"),
+    [(10, 5, 300), (10, 300, 300), (10, 400, 300), (120, 120, 300)],
+)
+def test_delivery_timings_out_of_order_are_flagged(settings, timeout, lease, visibility):
+    settings.PROVIDER_TIMEOUT_SECONDS = timeout
+    settings.OTP = {**settings.OTP, "DELIVERY_LEASE_SECONDS": lease}
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": visibility}
+    assert "otp.E005" in ids(check_otp_settings())
+
+
+def test_default_delivery_timings_are_in_order():
+    assert "otp.E005" not in ids(check_otp_settings())
+
+
 def test_the_check_is_registered_with_django(settings):
     settings.OTP = {**settings.OTP, "NOT_A_SETTING": 1}
     assert "otp.E001" in ids(run_checks())

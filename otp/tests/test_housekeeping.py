@@ -158,7 +158,7 @@ def test_management_command_reports_what_it_did(account):
 
     call_command("otp_housekeeping", stdout=out)
 
-    assert out.getvalue().strip() == "expired=2 purged_sessions=1 purged_idempotency=0 purged_outbox=0"
+    assert out.getvalue().strip() == "expired=2 undelivered=0 purged_sessions=1 purged_idempotency=0 purged_outbox=0"
     assert OTPSession.objects.filter(status="EXPIRED").count() == 2
 
 
@@ -184,3 +184,52 @@ def test_beat_task_runs_housekeeping(account):
     session = make_session(account, expires=NOW - timedelta(minutes=1))
     housekeeping.apply()
     assert status_of(session) == "EXPIRED"
+
+
+# --- channels that never went out ---------------------------------------------------------------
+
+
+def _charged_row(account, *, status=SessionStatus.PENDING, expires=None, claimed_at=None):
+    session = make_session(account, status=status, expires=expires)
+    row = ChannelVerification.objects.create(
+        session=session, channel="sms", recipient="+14155552671", claimed_at=claimed_at
+    )
+    wallet_charge(account=account, session=session, channels=["sms"], actor="test")
+    return row
+
+
+def test_queued_channel_of_an_expired_session_fails_and_is_refunded_once(account):
+    row = _charged_row(account, expires=NOW - timedelta(minutes=1))
+
+    first = housekeeping_run(now=NOW)
+    second = housekeeping_run(now=NOW)
+
+    row.refresh_from_db()
+    assert (first.undelivered, second.undelivered) == (1, 0)
+    assert row.delivery_status == "FAILED" and row.last_error == "Not delivered before the session ended"
+    refunds = LedgerEntry.objects.filter(kind="refund", channel="sms")
+    charge = LedgerEntry.objects.get(kind="charge", channel="sms")
+    assert refunds.count() == 1 and refunds.get().amount == -charge.amount
+
+
+@pytest.mark.parametrize("status", [SessionStatus.CANCELLED, SessionStatus.VERIFIED])
+def test_queued_channel_of_an_ended_session_is_refunded(account, status):
+    row = _charged_row(account, status=status)
+
+    assert housekeeping_run(now=NOW).undelivered == 1
+
+    row.refresh_from_db()
+    assert row.delivery_status == "FAILED"
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+
+
+def test_queued_channel_of_a_live_session_or_under_a_fresh_claim_is_left_alone(account):
+    live = _charged_row(account)
+    claimed = _charged_row(account, expires=NOW - timedelta(minutes=1), claimed_at=NOW - timedelta(seconds=5))
+
+    assert housekeeping_run(now=NOW).undelivered == 0
+
+    live.refresh_from_db()
+    claimed.refresh_from_db()
+    assert (live.delivery_status, claimed.delivery_status) == ("QUEUED", "QUEUED")
+    assert not LedgerEntry.objects.filter(kind="refund").exists()

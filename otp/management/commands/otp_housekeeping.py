@@ -11,6 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = housekeeping_run(now=timezone.now())
         self.stdout.write(
-            f"expired={result.expired} purged_sessions={result.purged_sessions} "
+            f"expired={result.expired} undelivered={result.undelivered} purged_sessions={result.purged_sessions} "
             f"purged_idempotency={result.purged_idempotency} purged_outbox={result.purged_outbox}"
         )
