@@ -39,7 +39,7 @@ from .models import (
     Strategy,
 )
 from .presenters import iso
-from .ratelimits.guards import resend_guard, send_guard, spend_cap_check
+from .ratelimits.guards import destinations_check, resend_guard, send_limits_hit, spend_cap_check
 from .tokens import TokenError, token_decode, token_issue
 
 
@@ -120,14 +120,8 @@ def session_send(
         replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
             return SendOutcome(session=None, rows=[], token="", replay=replay)
-    # Destination rules and rate limits (a replay above sends nothing, so it is not counted).
-    send_guard(
-        account=account,
-        recipients={channel: recipients[channel] for channel in channels},
-        metadata=metadata,
-        client_address=client_address,
-        sandbox=sandbox,
-    )
+    targets = {channel: recipients[channel] for channel in channels}
+    destinations_check(account=account, recipients=targets)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -149,6 +143,11 @@ def session_send(
                     session=outcome.session,
                     response=_without_codes(build_response(outcome)),
                 )
+            # Counted last: a parallel twin that loses the idempotency insert above replays and
+            # counts nothing, and a 429 here rolls back the session and its charge.
+            send_limits_hit(
+                account=account, recipients=targets, metadata=metadata, client_address=client_address, sandbox=sandbox
+            )
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -280,8 +279,10 @@ def session_verify(*, account: Account, token: str, codes: dict[str, str]) -> Ve
 
 
 def _verify_locked(*, account, token, codes):
-    now = timezone.now()
     session = _session_for_token(account=account, token=token, lock=True)
+    # Read the clock once the lock is held: a request that waited for it must not judge expiry
+    # (or, in resend, the cooldown) by the time it arrived.
+    now = timezone.now()
     refusal = _refuse_if_closed(session, now)
     if refusal is not None:
         if isinstance(refusal, OtpExpired) and session.status != SessionStatus.EXPIRED:
@@ -366,8 +367,8 @@ class ResendOutcome:
 def session_resend(*, account: Account, token: str, channels: list[str] | None) -> ResendOutcome:
     """New codes for unverified channels: same session and token, fresh expiry and attempts."""
     with transaction.atomic():
-        now = timezone.now()
         session = _session_for_token(account=account, token=token, lock=True)
+        now = timezone.now()  # after the lock, as in verify
         if session.status == SessionStatus.VERIFIED:
             raise AlreadyVerified()
         if session.status == SessionStatus.CANCELLED:

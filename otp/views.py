@@ -12,7 +12,7 @@ from otpservice.errors import InvalidRequest
 
 from . import selectors, services
 from .presenters import iso, session_data
-from .ratelimits.views import AccountRateLimitMixin, request_client_address
+from .ratelimits.views import RATE_LIMIT_HEADERS, AccountRateLimitMixin, request_client_address
 from .schema import (
     ERRORS,
     ResendResponseSchema,
@@ -65,7 +65,10 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         operation_id="otp_send",
         request=SendSerializer,
         responses={200: SendResponseSchema, **ERRORS},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
+            *RATE_LIMIT_HEADERS,
+        ],
     )
     def send(self, request: Request) -> Response:
         serializer = SendSerializer(data=request.data)
@@ -92,7 +95,12 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})
         return Response(send_response(outcome))
 
-    @extend_schema(operation_id="otp_verify", request=VerifySerializer, responses={200: VerifyResponseSchema, **ERRORS})
+    @extend_schema(
+        operation_id="otp_verify",
+        request=VerifySerializer,
+        responses={200: VerifyResponseSchema, **ERRORS},
+        parameters=RATE_LIMIT_HEADERS,
+    )
     def verify(self, request: Request) -> Response:
         serializer = VerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -117,7 +125,12 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         data["session_id"] = str(session.id)
         return Response(_with_data(body, data))
 
-    @extend_schema(operation_id="otp_resend", request=ResendSerializer, responses={200: ResendResponseSchema, **ERRORS})
+    @extend_schema(
+        operation_id="otp_resend",
+        request=ResendSerializer,
+        responses={200: ResendResponseSchema, **ERRORS},
+        parameters=RATE_LIMIT_HEADERS,
+    )
     def resend(self, request: Request) -> Response:
         serializer = ResendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

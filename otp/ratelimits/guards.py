@@ -25,7 +25,9 @@ def account_endpoint_hit(*, account: Account, endpoint: str) -> tuple[Usage | No
     return limit_hit(group=f"otp.account.{endpoint}", value=str(account.pk), rate=rate), rate
 
 
-def _destinations_check(limits: Limits, recipients: Mapping[str, str]) -> None:
+def destinations_check(*, account: Account, recipients: Mapping[str, str]) -> None:
+    """Refuse (400) a phone recipient the account may not send to; sandbox too, so it behaves like live."""
+    limits = limits_for(account)
     for channel, number in recipients.items():
         if channel not in PHONE_CHANNELS:
             continue
@@ -48,7 +50,7 @@ def _recipients_hit(*, account: Account, limits: Limits, recipients: Mapping[str
             raise rate_limited(limit="recipient", scope=f"recipients.{channel}", rate=rate, usage=usage)
 
 
-def send_guard(
+def send_limits_hit(
     *,
     account: Account,
     recipients: Mapping[str, str],
@@ -56,15 +58,15 @@ def send_guard(
     client_address: str | None,
     sandbox: bool,
 ) -> None:
-    """Before a send: destination rules, then (outside sandbox) the end-user IP and recipient limits.
+    """Count a send against the end-user IP limit and each recipient's limit; 429 over either.
 
-    `recipients` maps each channel of the send to its normalized recipient. `client_address` is
-    None for callers without an HTTP client; the IP limit then applies only to metadata.ip_address.
+    Sandbox sends deliver nothing and skip both. `recipients` maps each channel of the send to
+    its normalized recipient. `client_address` is None for callers without an HTTP client; the
+    IP limit then applies only to metadata.ip_address.
     """
-    limits = limits_for(account)
-    _destinations_check(limits, recipients)
     if sandbox:
-        return  # nothing is sent: only the account's endpoint limit counts sandbox traffic
+        return
+    limits = limits_for(account)
     found = end_user_ip(metadata=metadata, client=client_address)
     if found is not None:
         ip, source = found
@@ -78,10 +80,9 @@ def send_guard(
 def resend_guard(*, account: Account, sandbox: bool, recipients: Mapping[str, str]) -> None:
     """Before a resend of `recipients` (channel -> recipient): the rules still hold, and a real
     resend sends real messages, so it counts against the recipient limits like a send."""
-    limits = limits_for(account)
-    _destinations_check(limits, recipients)
+    destinations_check(account=account, recipients=recipients)
     if not sandbox:
-        _recipients_hit(account=account, limits=limits, recipients=recipients)
+        _recipients_hit(account=account, limits=limits_for(account), recipients=recipients)
 
 
 def _utc_day_start(now: datetime) -> datetime:

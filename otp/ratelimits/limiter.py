@@ -23,7 +23,7 @@ class Usage:
 
     limit: int
     count: int
-    reset: int  # whole seconds until the window ends and the counter starts again
+    reset: int  # whole seconds (at least 1) until the window ends and the counter starts again
 
     @property
     def remaining(self) -> int:
@@ -71,19 +71,14 @@ def limit_hit(*, group: str, value: str, rate: str) -> Usage | None:
         # Our rates are at least 1/…, so limit 0 is django-ratelimit's "counter lost" answer (the key
         # vanished between add and incr, e.g. evicted): count again once before giving up.
         if usage["limit"] > 0:
-            return Usage(limit=usage["limit"], count=usage["count"], reset=max(0, usage["time_left"] + 1))
+            return Usage(limit=usage["limit"], count=usage["count"], reset=max(1, usage["time_left"] + 1))
     raise _unavailable(group, None)
 
 
 def rate_limited(*, limit: str, scope: str, rate: str, usage: Usage) -> RateLimited:
     """The 429 for a limit that `usage` exceeded; Retry-After is the rest of its window."""
     return RateLimited(
-        f"Rate limit exceeded: {limit} limit for {scope} is {rate}; retry in {max(1, usage.reset)} s",
-        details={
-            "limit": limit,
-            "scope": scope,
-            "rate": rate,
-            "retry_after_seconds": max(1, usage.reset),
-        },
-        retry_after=max(1, usage.reset),
+        f"Rate limit exceeded: {limit} limit for {scope} is {rate}; retry in {usage.reset} s",
+        details={"limit": limit, "scope": scope, "rate": rate, "retry_after_seconds": usage.reset},
+        retry_after=usage.reset,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from drf_spectacular.utils import OpenApiParameter
 
 from .addresses import client_address
 from .guards import account_endpoint_hit
@@ -44,3 +45,17 @@ class AccountRateLimitMixin:
             for name, value in self.ratelimit_usage.headers().items():
                 response[name] = value
         return response
+
+
+def _response_header(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name, int, OpenApiParameter.HEADER, required=False, response=True, description=description
+    )
+
+
+# For extend_schema(parameters=…) of the limited endpoints: the headers every response carries.
+RATE_LIMIT_HEADERS = [
+    _response_header("X-RateLimit-Limit", "Requests the account may make to this endpoint per window."),
+    _response_header("X-RateLimit-Remaining", "Requests left in the current window (0 once refused)."),
+    _response_header("X-RateLimit-Reset", "Seconds until the current window ends and the count starts again."),
+]

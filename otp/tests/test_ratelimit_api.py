@@ -33,8 +33,9 @@ def clock(time_machine):
     return lambda seconds: time_machine.move_to(T0 + timedelta(seconds=seconds), tick=False)
 
 
-def send(client, sms=SMS, **extra):
-    return client.post("/api/v1/otp/send", {"channels": ["sms"], "recipients": {"sms": sms}, **extra})
+def send(client, sms=SMS, key=None, **extra):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post("/api/v1/otp/send", {"channels": ["sms"], "recipients": {"sms": sms}, **extra}, **headers)
 
 
 def limit_headers(response):
@@ -148,6 +149,15 @@ def test_a_refused_send_creates_nothing_and_charges_nothing(api, account, otp_se
     assert send(api).status_code == 429
     assert Wallet.objects.get(account=account).balance == balance
     assert OTPSession.objects.count() == 1
+
+
+def test_an_idempotent_replay_sends_nothing_and_counts_nothing(api, otp_settings):
+    otp_settings(RATE_RECIPIENT="1/5m")
+    first = send(api, key="k-1")
+    replays = [send(api, key="k-1") for _ in range(3)]
+    assert {r.status_code for r in [first, *replays]} == {200}
+    assert {r.json()["session_id"] for r in replays} == {first.json()["session_id"]}
+    assert send(api, key="k-2").status_code == 429  # the one real send used the budget
 
 
 def test_recipient_limits_are_per_account(api, other_api, otp_settings):
