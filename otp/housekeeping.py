@@ -7,7 +7,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from .conf import otp_setting
-from .models import ChannelVerification, DeliveryStatus, IdempotencyRecord, OTPSession, OutboxMessage, SessionStatus
+from .models import (
+    ChannelVerification,
+    DeliveryStatus,
+    IdempotencyRecord,
+    OTPSession,
+    OutboxMessage,
+    SessionStatus,
+)
 
 UNDELIVERED_REASON = "Not delivered before the session ended"
 
