@@ -23,7 +23,21 @@ def check_otp_settings(app_configs=None, **kwargs):
         errors.append(Error("OTP_DELIVERY must be 'outbox' or 'live'", id="otp.E003"))
     errors.extend(_provider_credentials())
     errors.extend(_delivery_timing())
+    errors.extend(_whatsapp_content_variables())
     return errors
+
+
+def _whatsapp_content_variables():
+    mapping = settings.TWILIO_WHATSAPP_CONTENT_VARIABLES
+    known = {"otp", "expiry_minutes", "app_name"}
+    if isinstance(mapping, dict) and all(isinstance(v, str) and v in known for v in mapping.values()):
+        return []
+    return [
+        Error(
+            "TWILIO_WHATSAPP_CONTENT_VARIABLES must map variable numbers to otp, expiry_minutes or app_name",
+            id="otp.E006",
+        )
+    ]
 
 
 def _delivery_timing():

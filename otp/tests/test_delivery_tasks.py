@@ -1,6 +1,7 @@
 """deliver_code with live providers: the real SDKs talk to the fakes; retries, failures, idempotency, logs."""
 from __future__ import annotations
 
+import json
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -83,6 +84,22 @@ def test_whatsapp_is_sent_between_whatsapp_addresses(api, live, django_capture_o
     assert request.form["From"] == f"whatsapp:{WHATSAPP_FROM}"
     assert rows_of(sent)["whatsapp"].provider == "twilio_whatsapp"
     assert verify(api, sent["session_token"], {"whatsapp": twilio_code(request)}).json()["status"] == "VERIFIED"
+
+
+def test_whatsapp_content_template_carries_the_code_as_a_variable(
+    api, live, settings, django_capture_on_commit_callbacks
+):
+    settings.TWILIO_WHATSAPP_CONTENT_SID = "HX0123456789abcdef0123456789abcdef"
+    settings.TWILIO_WHATSAPP_CONTENT_VARIABLES = {"1": "otp", "2": "expiry_minutes"}
+    sent = send(api, django_capture_on_commit_callbacks, ["whatsapp"])
+
+    (request,) = live.twilio.requests
+    assert request.form["ContentSid"] == "HX0123456789abcdef0123456789abcdef"
+    assert "Body" not in request.form
+    variables = json.loads(request.form["ContentVariables"])
+    assert variables["2"] == "10"
+    verified = verify(api, sent["session_token"], {"whatsapp": variables["1"]})
+    assert verified.json()["status"] == "VERIFIED"
 
 
 @pytest.mark.parametrize(

@@ -197,6 +197,10 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_SMS_FROM = env.str("TWILIO_SMS_FROM", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
 TWILIO_WHATSAPP_FROM = env.str("TWILIO_WHATSAPP_FROM", default="")
+# A Content template for WhatsApp (required outside the 24-hour session window): its SID and a
+# JSON map of its numbered variables to ours (otp, expiry_minutes, app_name).
+TWILIO_WHATSAPP_CONTENT_SID = env.str("TWILIO_WHATSAPP_CONTENT_SID", default="")
+TWILIO_WHATSAPP_CONTENT_VARIABLES = env.json("TWILIO_WHATSAPP_CONTENT_VARIABLES", default={"1": "otp"})
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
 SENDGRID_FROM_EMAIL = env.str("SENDGRID_FROM_EMAIL", default="")
