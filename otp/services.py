@@ -336,7 +336,8 @@ def _verify_locked(*, account, token, codes):
     OTPSession.objects.filter(pk=session.pk).update(
         failed_attempts=F("failed_attempts") + wrong, status=session.status, verified_at=session.verified_at
     )
-    if session.status == SessionStatus.VERIFIED and session.add_contact:
+    # Sandbox codes are handed to the caller, so a sandbox "verification" proves nothing.
+    if session.status == SessionStatus.VERIFIED and session.add_contact and not session.sandbox:
         from contacts.services import contact_record_verified
 
         contact_record_verified(account=account, rows=[row for row in rows if row.verified_at])

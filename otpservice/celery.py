@@ -3,7 +3,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.dev")
+# Workers run in production unless told otherwise, like gunicorn (wsgi.py); make run never
+# starts one (tasks run eagerly in the web process).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.production")
 
 app = Celery("otpservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,9 +1,12 @@
 """Contacts: created or updated when an add_contact session is VERIFIED; the read-only API."""
 
+import json
+import re
+from contextlib import nullcontext
+
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.services import account_create
 from contacts.models import Contact
 from otp.models import ChannelVerification
 
@@ -18,10 +21,32 @@ CONTACT_KEYS = {
 }
 
 
+@pytest.fixture
+def live_api(api, outbox_file, django_capture_on_commit_callbacks):
+    """Live sends delivered to the outbox file: sandbox sessions never create contacts."""
+    api.outbox_file = outbox_file
+    api.capture = django_capture_on_commit_callbacks
+    return api
+
+
+def _codes_from_outbox(path, session_id: str) -> dict[str, str]:
+    messages = [json.loads(line) for line in path.read_text().splitlines()]
+    return {
+        m["channel"]: re.search(r"(?<!\d)\d{6}(?!\d)", m["body"]).group(0)
+        for m in messages
+        if m["session_id"] == session_id
+    }
+
+
 def send(client, recipients, **extra):
-    response = client.post(SEND, {"channels": list(recipients), "recipients": recipients, **extra})
+    capture = getattr(client, "capture", None)
+    with capture(execute=True) if capture else nullcontext():
+        response = client.post(SEND, {"channels": list(recipients), "recipients": recipients, **extra})
     assert response.status_code == 200, response.json()
-    return response.json()
+    body = response.json()
+    if "sandbox_otps" not in body:
+        body["sandbox_otps"] = _codes_from_outbox(client.outbox_file, body["session_id"])
+    return body
 
 
 def verify(client, sent, channels=None):
@@ -43,8 +68,8 @@ def verified_at(sent, channel):
 # --- creation from sessions ---------------------------------------------------------------------
 
 
-def test_a_verified_add_contact_session_creates_the_contact_with_each_channel_flagged(sandbox_api, account):
-    sent, result = send_and_verify(sandbox_api, {"email": "Ada@EXAMPLE.com", "sms": PHONE})
+def test_a_verified_add_contact_session_creates_the_contact_with_each_channel_flagged(live_api, account):
+    sent, result = send_and_verify(live_api, {"email": "Ada@EXAMPLE.com", "sms": PHONE})
     assert result["status"] == "VERIFIED"
     contact = Contact.objects.get()
     assert (contact.account, contact.email, contact.phone) == (account, "Ada@example.com", PHONE)
@@ -53,70 +78,80 @@ def test_a_verified_add_contact_session_creates_the_contact_with_each_channel_fl
     assert contact.whatsapp_verified_at is None
 
 
-def test_sms_and_whatsapp_to_one_number_flag_both_on_one_contact(sandbox_api):
-    sent, _ = send_and_verify(sandbox_api, {"sms": PHONE, "whatsapp": PHONE})
+def test_sms_and_whatsapp_to_one_number_flag_both_on_one_contact(live_api):
+    sent, _ = send_and_verify(live_api, {"sms": PHONE, "whatsapp": PHONE})
     contact = Contact.objects.get()
     assert (contact.email, contact.phone) == (None, PHONE)
     assert contact.sms_verified_at == verified_at(sent, "sms")
     assert contact.whatsapp_verified_at == verified_at(sent, "whatsapp")
 
 
-def test_a_second_session_for_the_same_email_updates_rather_than_duplicates(sandbox_api):
-    first, _ = send_and_verify(sandbox_api, {"email": "ada@example.com"})
-    second, _ = send_and_verify(sandbox_api, {"email": "ada@EXAMPLE.COM", "sms": PHONE})
+def test_a_second_session_for_the_same_email_updates_rather_than_duplicates(live_api):
+    first, _ = send_and_verify(live_api, {"email": "ada@example.com"})
+    second, _ = send_and_verify(live_api, {"email": "ada@EXAMPLE.COM", "sms": PHONE})
     contact = Contact.objects.get()
     assert (contact.email, contact.phone) == ("ada@example.com", PHONE)
     assert contact.email_verified_at == verified_at(second, "email") > verified_at(first, "email")
     assert contact.sms_verified_at == verified_at(second, "sms")
 
 
-def test_a_second_session_for_the_same_phone_updates_rather_than_duplicates(sandbox_api):
-    send_and_verify(sandbox_api, {"sms": PHONE})
-    second, _ = send_and_verify(sandbox_api, {"whatsapp": PHONE})
+def test_a_second_session_for_the_same_phone_updates_rather_than_duplicates(live_api):
+    send_and_verify(live_api, {"sms": PHONE})
+    second, _ = send_and_verify(live_api, {"whatsapp": PHONE})
     contact = Contact.objects.get()
     assert contact.sms_verified_at is not None
     assert contact.whatsapp_verified_at == verified_at(second, "whatsapp")
 
 
-def test_add_contact_false_creates_no_contact(sandbox_api):
-    sent = send(sandbox_api, {"email": "ada@example.com", "sms": PHONE})
-    assert verify(sandbox_api, sent)["status"] == "VERIFIED"
+def test_a_sandbox_session_never_creates_a_contact(sandbox_api):
+    sent = sandbox_api.post(
+        SEND, {"channels": ["email"], "recipients": {"email": "ada@example.com"}, "add_contact": True}
+    ).json()
+    codes = sent["sandbox_otps"]
+    result = sandbox_api.post(VERIFY, {"session_token": sent["session_token"], "otps": codes}).json()
+    assert result["status"] == "VERIFIED"
     assert Contact.objects.count() == 0
 
 
-def test_a_partial_session_creates_no_contact_until_it_is_verified(sandbox_api):
-    sent = send(sandbox_api, {"email": "ada@example.com", "sms": PHONE}, add_contact=True)
-    assert verify(sandbox_api, sent, channels=["email"])["status"] == "PARTIAL"
+def test_add_contact_false_creates_no_contact(live_api):
+    sent = send(live_api, {"email": "ada@example.com", "sms": PHONE})
+    assert verify(live_api, sent)["status"] == "VERIFIED"
     assert Contact.objects.count() == 0
-    assert verify(sandbox_api, sent, channels=["sms"])["status"] == "VERIFIED"
+
+
+def test_a_partial_session_creates_no_contact_until_it_is_verified(live_api):
+    sent = send(live_api, {"email": "ada@example.com", "sms": PHONE}, add_contact=True)
+    assert verify(live_api, sent, channels=["email"])["status"] == "PARTIAL"
+    assert Contact.objects.count() == 0
+    assert verify(live_api, sent, channels=["sms"])["status"] == "VERIFIED"
     contact = Contact.objects.get()
     assert contact.email_verified_at is not None and contact.sms_verified_at is not None
 
 
-def test_an_unverified_session_creates_no_contact(sandbox_api):
-    sent = send(sandbox_api, {"email": "ada@example.com"}, add_contact=True)
+def test_an_unverified_session_creates_no_contact(live_api):
+    sent = send(live_api, {"email": "ada@example.com"}, add_contact=True)
     wrong = "0" * 6 if sent["sandbox_otps"]["email"] != "0" * 6 else "1" * 6
-    response = sandbox_api.post(VERIFY, {"session_token": sent["session_token"], "otps": {"email": wrong}})
+    response = live_api.post(VERIFY, {"session_token": sent["session_token"], "otps": {"email": wrong}})
     assert response.status_code == 400
     assert Contact.objects.count() == 0
 
 
-def test_with_strategy_any_only_the_verified_channel_is_recorded(sandbox_api):
+def test_with_strategy_any_only_the_verified_channel_is_recorded(live_api):
     sent = send(
-        sandbox_api, {"email": "ada@example.com", "sms": PHONE}, add_contact=True,
+        live_api, {"email": "ada@example.com", "sms": PHONE}, add_contact=True,
         config={"verification_strategy": "any"},
     )
-    assert verify(sandbox_api, sent, channels=["email"])["status"] == "VERIFIED"
+    assert verify(live_api, sent, channels=["email"])["status"] == "VERIFIED"
     contact = Contact.objects.get()
     assert contact.email == "ada@example.com"
     assert contact.email_verified_at is not None
     assert contact.sms_verified_at is None
 
 
-def test_contacts_are_per_account(sandbox_api, account_keys):
-    other = APIClient(HTTP_X_API_KEY=account_create(name="Other").test_key)
-    other.default_format = "json"
-    send_and_verify(sandbox_api, {"email": "ada@example.com"})
+def test_contacts_are_per_account(live_api, account_keys, other_api):
+    other = other_api
+    other.outbox_file, other.capture = live_api.outbox_file, live_api.capture
+    send_and_verify(live_api, {"email": "ada@example.com"})
     send_and_verify(other, {"email": "ada@example.com"})
     assert Contact.objects.count() == 2
     assert Contact.objects.filter(account=account_keys.account).count() == 1
@@ -125,10 +160,10 @@ def test_contacts_are_per_account(sandbox_api, account_keys):
 # --- API ----------------------------------------------------------------------------------------
 
 
-def test_list_has_the_documented_shape_and_pagination(sandbox_api):
-    send_and_verify(sandbox_api, {"email": "ada@example.com", "sms": PHONE})
-    send_and_verify(sandbox_api, {"email": "bob@example.com"})
-    response = sandbox_api.get(CONTACTS)
+def test_list_has_the_documented_shape_and_pagination(live_api):
+    send_and_verify(live_api, {"email": "ada@example.com", "sms": PHONE})
+    send_and_verify(live_api, {"email": "bob@example.com"})
+    response = live_api.get(CONTACTS)
     assert response.status_code == 200
     body = response.json()
     assert body["success"] is True
@@ -141,22 +176,22 @@ def test_list_has_the_documented_shape_and_pagination(sandbox_api):
         assert ada[field].endswith("Z") and len(ada[field]) == 24
 
 
-def test_list_pages_and_refuses_a_limit_over_100(sandbox_api):
+def test_list_pages_and_refuses_a_limit_over_100(live_api):
     for name in ("a", "b", "c"):
-        send_and_verify(sandbox_api, {"email": f"{name}@example.com"})
-    body = sandbox_api.get(f"{CONTACTS}?page=2&limit=2").json()
+        send_and_verify(live_api, {"email": f"{name}@example.com"})
+    body = live_api.get(f"{CONTACTS}?page=2&limit=2").json()
     assert len(body["data"]) == 1
     assert body["pagination"] == {"page": 2, "limit": 2, "total": 3, "totalPages": 2}
-    response = sandbox_api.get(f"{CONTACTS}?limit=101")
+    response = live_api.get(f"{CONTACTS}?limit=101")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_request"
     assert response.json()["details"]["field"] == "limit"
 
 
-def test_detail_returns_the_contact(sandbox_api):
-    send_and_verify(sandbox_api, {"whatsapp": PHONE})
+def test_detail_returns_the_contact(live_api):
+    send_and_verify(live_api, {"whatsapp": PHONE})
     contact = Contact.objects.get()
-    response = sandbox_api.get(f"{CONTACTS}/{contact.id}")
+    response = live_api.get(f"{CONTACTS}/{contact.id}")
     assert response.status_code == 200
     data = response.json()["data"]
     assert response.json()["success"] is True
@@ -176,8 +211,8 @@ def _assert_contact_not_found(response):
     assert body["message"] == body["error"]["message"]
 
 
-def test_another_accounts_contact_is_404_and_absent_from_the_list(sandbox_api, other_api):
-    send_and_verify(sandbox_api, {"email": "ada@example.com"})
+def test_another_accounts_contact_is_404_and_absent_from_the_list(live_api, other_api):
+    send_and_verify(live_api, {"email": "ada@example.com"})
     contact = Contact.objects.get()
     _assert_contact_not_found(other_api.get(f"{CONTACTS}/{contact.id}"))
     body = other_api.get(CONTACTS).json()
@@ -185,8 +220,8 @@ def test_another_accounts_contact_is_404_and_absent_from_the_list(sandbox_api, o
 
 
 @pytest.mark.parametrize("contact_id", ["nope", "123", "00000000-0000-4000-8000-000000000000"])
-def test_an_unknown_or_malformed_contact_id_is_404(sandbox_api, contact_id):
-    _assert_contact_not_found(sandbox_api.get(f"{CONTACTS}/{contact_id}"))
+def test_an_unknown_or_malformed_contact_id_is_404(live_api, contact_id):
+    _assert_contact_not_found(live_api.get(f"{CONTACTS}/{contact_id}"))
 
 
 def test_contacts_require_an_api_key(db):
