@@ -1,7 +1,7 @@
 """Celery application; configuration comes from Django settings under the CELERY_ namespace."""
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 # Workers run in production unless told otherwise, like gunicorn (wsgi.py); make run never
 # starts one (tasks run eagerly in the web process).
@@ -10,3 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.production"
 app = Celery("otpservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def keep_django_logging(**kwargs) -> None:
+    """Workers log through Django's LOGGING, whose handlers scrub codes; Celery's own setup
+    would replace them with unfiltered ones (and the worker is where plain codes live)."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -158,7 +158,14 @@ def test_production_names_exactly_the_missing_secret(missing):
     assert f"set these secrets in the environment: {missing}\n" in result.stderr
 
 
-def test_production_starts_with_every_secret_set():
+def test_production_refuses_to_start_without_a_delivery_choice():
     result = start_production(**SECRETS)
+
+    assert result.returncode != 0
+    assert "Refusing to start: set OTP_DELIVERY=live" in result.stderr
+
+
+def test_production_starts_with_every_secret_set():
+    result = start_production(**SECRETS, OTP_DELIVERY="outbox")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"

@@ -20,6 +20,14 @@ if _missing and not DEBUG:
         "Refusing to start: set these secrets in the environment: " + ", ".join(_missing)
     )
 
+# A deployment must choose where messages go: the outbox default would charge every send and
+# tell the API it was SENT while no user ever receives a code.
+if "OTP_DELIVERY" not in env.ENVIRON:
+    raise ImproperlyConfigured(
+        "Refusing to start: set OTP_DELIVERY=live (Twilio and SendGrid), or OTP_DELIVERY=outbox to keep "
+        "messages in the database only (a demo, not a deployment)"
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
