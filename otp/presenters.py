@@ -2,7 +2,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from .models import OTPSession
+from django.utils import timezone
+
+from .models import OTPSession, SessionStatus
 
 
 def iso(value: datetime | None) -> str | None:
@@ -12,20 +14,25 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def session_status(session: OTPSession, now: datetime | None = None) -> str:
+    """The status a reader sees: a live session past expires_at is EXPIRED, whether or not
+    housekeeping has written that yet."""
+    now = now or timezone.now()
+    if session.status in OTPSession.LIVE_STATUSES and session.expires_at <= now:
+        return SessionStatus.EXPIRED
+    return session.status
+
+
 def channel_rows(session: OTPSession) -> list:
     # Uses the prefetched rows when the selector loaded them; ordered as the request listed them.
     return sorted(session.channel_rows.all(), key=lambda row: row.pk)
-
-
-def session_channels(session: OTPSession) -> list[str]:
-    return [row.channel for row in channel_rows(session)]
 
 
 def session_data(session: OTPSession) -> dict[str, Any]:
     rows = channel_rows(session)
     return {
         "session_id": str(session.id),
-        "status": session.status,
+        "status": session_status(session),
         "channels": [row.channel for row in rows],
         "verification_strategy": session.verification_strategy,
         "required_channels": session.required_channels or [],

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet, TextField
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.models import Account
 
 from .exceptions import SessionNotFound
-from .models import ChannelVerification, OTPSession
+from .models import ChannelVerification, OTPSession, SessionStatus
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
     return queryset
 
 
+def _status_filter(status: str, now: datetime) -> Q:
+    """Match the status a reader sees: a live session past expires_at is EXPIRED even before
+    housekeeping has written it (see presenters.session_status)."""
+    live = OTPSession.LIVE_STATUSES
+    if status == SessionStatus.EXPIRED:
+        return Q(status=SessionStatus.EXPIRED) | Q(status__in=live, expires_at__lte=now)
+    if status in live:
+        return Q(status=status, expires_at__gt=now)
+    return Q(status=status)
+
+
 def session_list(
     *,
     account: Account,
@@ -66,7 +78,7 @@ def session_list(
 ) -> Page:
     queryset = OTPSession.objects.filter(account=account)
     if status:
-        queryset = queryset.filter(status=status)
+        queryset = queryset.filter(_status_filter(status, timezone.now()))
     if channel:
         queryset = queryset.filter(
             Exists(ChannelVerification.objects.filter(session=OuterRef("pk"), channel=channel))
