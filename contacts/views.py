@@ -1,11 +1,12 @@
 """Read-only contacts API."""
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from otp.presenters import iso
 from otp.schema import ERRORS, PaginationSchema
 from otp.selectors import paginate
+from otpservice.query import reject_unknown_params
 
 from .models import Contact
 from .selectors import contact_get, contact_list
@@ -21,6 +22,14 @@ class ContactSchema(serializers.Serializer):
     whatsapp_verified_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+
+# One envelope object, not a list of them: drf-spectacular would wrap a `list` action's response in an array.
+@extend_schema_serializer(many=False)
+class ContactListResponse(serializers.Serializer):
+    success = serializers.BooleanField()
+    data = ContactSchema(many=True)
+    pagination = PaginationSchema()
 
 
 class PageQuery(serializers.Serializer):
@@ -50,14 +59,12 @@ class ContactViewSet(viewsets.GenericViewSet):
         operation_id="contacts_list",
         parameters=[PageQuery],
         responses={
-            200: inline_serializer(
-                "ContactListResponse",
-                {"success": serializers.BooleanField(), "data": ContactSchema(many=True), "pagination": PaginationSchema()},
-            ),
+            200: ContactListResponse,
             **ERRORS,
         },
     )
     def list(self, request):
+        reject_unknown_params(request.query_params, PageQuery().fields)
         query = PageQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = paginate(contact_list(account=request.user), **query.validated_data)

@@ -17,6 +17,8 @@ from .models import (
 )
 
 UNDELIVERED_REASON = "Not delivered before the session ended"
+# Old sessions are deleted this many at a time: each batch (with its cascade) is one short transaction.
+PURGE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,9 @@ class HousekeepingResult:
 
 
 def sessions_expire(*, now: datetime) -> int:
-    return OTPSession.objects.filter(
-        status__in=[SessionStatus.PENDING, SessionStatus.PARTIAL, SessionStatus.LOCKED], expires_at__lte=now
-    ).update(status=SessionStatus.EXPIRED)
+    return OTPSession.objects.filter(status__in=OTPSession.LIVE_STATUSES, expires_at__lte=now).update(
+        status=SessionStatus.EXPIRED
+    )
 
 
 def channels_fail_undelivered(*, now: datetime) -> int:
@@ -39,14 +41,14 @@ def channels_fail_undelivered(*, now: datetime) -> int:
     queue, or found the session over): mark them FAILED and refund them, once each.
 
     A row under a fresh claim is left alone: its worker may be talking to the provider now.
+    Only QUEUED rows are read, through the partial index otp_chan_queued.
     """
     from .tasks import channel_delivery_failed
 
     lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
     stale = ChannelVerification.objects.filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease),
-        Q(session__status__in=[SessionStatus.EXPIRED, SessionStatus.CANCELLED, SessionStatus.VERIFIED])
-        | Q(session__expires_at__lte=now),
+        ~Q(session__status__in=OTPSession.LIVE_STATUSES) | Q(session__expires_at__lte=now),
         delivery_status=DeliveryStatus.QUEUED,
         session__sandbox=False,
     )
@@ -62,6 +64,18 @@ def channels_fail_undelivered(*, now: datetime) -> int:
     return failed
 
 
+def sessions_purge(*, cutoff: datetime) -> int:
+    """Delete sessions created before cutoff, PURGE_BATCH at a time, so no run holds one huge
+    cascading delete. Channel rows, attempts and idempotency records go with their session;
+    ledger entries and outbox messages stay."""
+    purged = 0
+    old = OTPSession.objects.filter(created_at__lt=cutoff).order_by()
+    while ids := list(old.values_list("pk", flat=True)[:PURGE_BATCH]):
+        _, per_model = OTPSession.objects.filter(pk__in=ids).delete()
+        purged += per_model.get(OTPSession._meta.label, 0)
+    return purged
+
+
 def housekeeping_run(*, now: datetime) -> HousekeepingResult:
     expired = sessions_expire(now=now)
     undelivered = channels_fail_undelivered(now=now)
@@ -69,9 +83,7 @@ def housekeeping_run(*, now: datetime) -> HousekeepingResult:
     idempotency_cutoff = now - timedelta(seconds=otp_setting("IDEMPOTENCY_TTL_SECONDS"))
     purged_idempotency, _ = IdempotencyRecord.objects.filter(created_at__lt=idempotency_cutoff).delete()
     purged_outbox, _ = OutboxMessage.objects.filter(created_at__lt=cutoff).delete()
-    # Channel rows and delivery attempts go with their session (CASCADE).
-    purged_sessions = OTPSession.objects.filter(created_at__lt=cutoff).count()
-    OTPSession.objects.filter(created_at__lt=cutoff).delete()
+    purged_sessions = sessions_purge(cutoff=cutoff)
     return HousekeepingResult(
         expired=expired,
         undelivered=undelivered,

@@ -115,7 +115,14 @@ class ChannelVerification(models.Model):
             # Also serves the sessions list's channel filter (an EXISTS on session, channel).
             models.UniqueConstraint(fields=["session", "channel"], name="otp_one_row_per_channel"),
         ]
-        indexes = [models.Index(fields=["recipient"], name="otp_chan_recipient")]
+        indexes = [
+            models.Index(fields=["recipient"], name="otp_chan_recipient"),
+            # Housekeeping looks for channels that never went out every minute: a partial index
+            # holds only the few QUEUED rows, so it does not scan every channel ever sent.
+            models.Index(
+                fields=["session"], condition=Q(delivery_status=DeliveryStatus.QUEUED), name="otp_chan_queued"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.session_id}/{self.channel}"

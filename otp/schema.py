@@ -1,5 +1,5 @@
 """OpenAPI shapes of responses and errors (documentation only; views build plain dicts)."""
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
 from .models import Channel
@@ -44,6 +44,35 @@ ERRORS = {
 }
 
 CHANNELS = Channel.choices
+
+# Request examples: the docs show them, and schemathesis sends them as its first, valid, cases.
+_TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzaWQiOiIuLi4ifQ.c2lnbmF0dXJl"  # noqa: S105 (a placeholder)
+SEND_EXAMPLES = [
+    OpenApiExample(
+        "Email and SMS, both to be verified",
+        value={
+            "channels": ["email", "sms"],
+            "recipients": {"email": "ada@example.com", "sms": "+14155552671"},
+            "config": {"otp_length": 6, "expiry_minutes": 10, "max_attempts": 3, "verification_strategy": "all"},
+            "metadata": {"user_id": "42"},
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "WhatsApp in sandbox mode",
+        value={"channels": ["whatsapp"], "recipients": {"whatsapp": "+447911123456"}, "sandbox_mode": True},
+        request_only=True,
+    ),
+]
+VERIFY_EXAMPLES = [
+    OpenApiExample(
+        "Codes for two channels", value={"session_token": _TOKEN, "otps": {"email": "123456", "sms": "654321"}},
+        request_only=True,
+    ),
+]
+RESEND_EXAMPLES = [
+    OpenApiExample("Only SMS", value={"session_token": _TOKEN, "channels": ["sms"]}, request_only=True),
+]
 
 
 class ChannelSentSchema(serializers.Serializer):
@@ -151,6 +180,8 @@ class SessionResponseSchema(serializers.Serializer):
     data = SessionSchema()
 
 
+# One envelope object, not a list of them: drf-spectacular would wrap a `list` action's response in an array.
+@extend_schema_serializer(many=False)
 class SessionListResponseSchema(serializers.Serializer):
     success = serializers.BooleanField()
     data = SessionSchema(many=True)

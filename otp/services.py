@@ -72,10 +72,13 @@ def _enqueue_delivery(rows: list[ChannelVerification], *, expires_in: float) -> 
     from .tasks import enqueue_delivery
 
     for row in rows:
+        # Robust: a broker failure after commit is logged, not a 500 for a session that exists and
+        # is charged; housekeeping refunds the unsent channel when the session ends.
         transaction.on_commit(
-            lambda row_id=row.pk, generation=row.generation: enqueue_delivery(
-                channel_row_id=row_id, generation=generation, expires_in=expires_in
-            )
+            lambda row_id=row.pk, channel=row.channel, generation=row.generation: enqueue_delivery(
+                channel_row_id=row_id, channel=channel, generation=generation, expires_in=expires_in
+            ),
+            robust=True,
         )
 
 
@@ -375,16 +378,23 @@ def session_resend(*, account: Account, token: str, channels: list[str] | None) 
         if session.status == SessionStatus.CANCELLED:
             raise SessionCancelled()
         if session.resend_count >= otp_setting("MAX_RESENDS"):
+            # The cap never resets, so there is nothing to wait for; a 429 still carries Retry-After,
+            # set to the token's remaining lifetime so clients that obey it do not loop.
+            token_ends = session.created_at + timedelta(seconds=otp_setting("TOKEN_TTL_SECONDS"))
             raise MaxResendsExceeded(
                 details={"max_resends": otp_setting("MAX_RESENDS")},
-                retry_after=max(1.0, (session.expires_at - now).total_seconds()),
+                retry_after=max(1.0, (token_ends - now).total_seconds()),
             )
         wait = otp_setting("RESEND_COOLDOWN_SECONDS") - (now - session.last_sent_at).total_seconds()
         if wait > 0:
             raise ResendCooldown(details={"retry_after_seconds": int(wait) + 1}, retry_after=wait)
-        rows = list(ChannelVerification.objects.filter(session=session).order_by("pk"))
+        # Locked (after the session, in pk order): no delivery task claims a row between the
+        # refund check below and the generation bump.
+        rows = list(ChannelVerification.objects.select_for_update().filter(session=session).order_by("pk"))
         targets = _resend_targets(rows, channels)
         resend_guard(account=account, sandbox=session.sandbox, recipients={row.channel: row.recipient for row in targets})
+        if not session.sandbox:
+            _refund_unsent(targets, now=now)
         session.resend_count += 1
         session.last_sent_at = now
         session.expires_at = now + timedelta(minutes=session.expiry_minutes)
@@ -413,6 +423,23 @@ def session_resend(*, account: Account, token: str, channels: list[str] | None) 
             _enqueue_delivery(targets, expires_in=session.expiry_minutes * 60)
     session._prefetched_objects_cache = {"channel_rows": rows}
     return ResendOutcome(session=session, rows=targets, sandbox_codes=codes)
+
+
+def _refund_unsent(targets: list[ChannelVerification], *, now) -> None:
+    """Refund the current code of every target that never went out, before a resend replaces it.
+
+    QUEUED and unclaimed, or claimed longer ago than OTP DELIVERY_LEASE_SECONDS (its worker died,
+    the same rule as the task's claim and housekeeping): nothing was sent, and once the generation
+    moves on no task will send it. Under a fresh claim a worker may be talking to the provider now,
+    so it is not refunded here: if that task finds its generation gone before sending, it refunds
+    it itself (otp.tasks.deliver_code); if it sent, the charge stands.
+    """
+    from .tasks import channel_superseded
+
+    abandoned = now - timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
+    for row in targets:
+        if row.delivery_status == DeliveryStatus.QUEUED and (row.claimed_at is None or row.claimed_at < abandoned):
+            channel_superseded(row=row, generation=row.generation)
 
 
 def _resend_targets(rows: list[ChannelVerification], channels: list[str] | None) -> list[ChannelVerification]:

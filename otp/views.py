@@ -9,12 +9,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from otpservice.errors import InvalidRequest
+from otpservice.query import reject_unknown_params
 
 from . import selectors, services
 from .presenters import iso, session_data
 from .ratelimits.views import RATE_LIMIT_HEADERS, AccountRateLimitMixin, request_client_address
 from .schema import (
     ERRORS,
+    RESEND_EXAMPLES,
+    SEND_EXAMPLES,
+    VERIFY_EXAMPLES,
     ResendResponseSchema,
     SendResponseSchema,
     SessionListResponseSchema,
@@ -65,6 +69,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         operation_id="otp_send",
         request=SendSerializer,
         responses={200: SendResponseSchema, **ERRORS},
+        examples=SEND_EXAMPLES,
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
             *RATE_LIMIT_HEADERS,
@@ -99,6 +104,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         operation_id="otp_verify",
         request=VerifySerializer,
         responses={200: VerifyResponseSchema, **ERRORS},
+        examples=VERIFY_EXAMPLES,
         parameters=RATE_LIMIT_HEADERS,
     )
     def verify(self, request: Request) -> Response:
@@ -129,6 +135,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         operation_id="otp_resend",
         request=ResendSerializer,
         responses={200: ResendResponseSchema, **ERRORS},
+        examples=RESEND_EXAMPLES,
         parameters=RATE_LIMIT_HEADERS,
     )
     def resend(self, request: Request) -> Response:
@@ -170,13 +177,7 @@ class SessionViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         params = request.query_params
-        unknown = sorted(
-            key for key in params if key not in SessionFilterSerializer().fields and not key.startswith("metadata.")
-        )
-        if unknown:
-            raise InvalidRequest(
-                f"{unknown[0]}: unknown filter", details={"field": unknown[0], "errors": {k: ["Unknown filter."] for k in unknown}}
-            )
+        reject_unknown_params(params, SessionFilterSerializer().fields, prefixes=("metadata.",))
         serializer = SessionFilterSerializer(data={key: params[key] for key in params if not key.startswith("metadata.")})
         serializer.is_valid(raise_exception=True)
         metadata = {key[len("metadata.") :]: params[key] for key in params if key.startswith("metadata.")}

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from otp.exceptions import IdempotencyKeyReused
+
 from .forms import PriceForm, TopUpForm
 from .models import LedgerEntry, Price, Wallet
 from .money import format_units
-from .services import wallet_topup
+from .services import wallet_topup_batch
 
 
 @admin.register(Wallet)
@@ -24,8 +25,9 @@ class WalletAdmin(admin.ModelAdmin):
     actions = ["top_up"]
 
     def get_readonly_fields(self, request, obj=None):
-        # A wallet can be opened for an account here, but never moved to another one.
-        return (*self.readonly_fields, "account") if obj else self.readonly_fields
+        # A wallet can be opened for an account here, but never moved to another one, nor its
+        # balance and ledger reinterpreted in another currency.
+        return (*self.readonly_fields, "account", "currency") if obj else self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -43,20 +45,7 @@ class WalletAdmin(admin.ModelAdmin):
     def top_up(self, request, queryset):
         form = TopUpForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            actor = f"admin:{request.user.get_username()}"
-            with transaction.atomic():
-                for wallet in queryset.select_related("account").order_by("pk"):
-                    wallet_topup(
-                        account=wallet.account,
-                        amount=form.cleaned_data["amount"],
-                        actor=actor,
-                        note=form.cleaned_data["note"],
-                    )
-            self.message_user(
-                request,
-                f"Topped up {queryset.count()} wallet(s) by {form.cleaned_data['amount']:.4f}.",
-                messages.SUCCESS,
-            )
+            self._apply_top_up(request, list(queryset), form.cleaned_data)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -71,16 +60,42 @@ class WalletAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/wallet/wallet/top_up.html", context)
 
+    def _apply_top_up(self, request, wallets: list[Wallet], values: dict) -> None:
+        try:
+            credited = wallet_topup_batch(
+                wallets=wallets,
+                amount=values["amount"],
+                actor=f"admin:{request.user.get_username()}",
+                batch_key=f"admin-topup:{values['token']}",
+                note=values["note"],
+            )
+        except IdempotencyKeyReused:
+            self.message_user(
+                request,
+                "This top-up form was already used with other values: nothing was credited. "
+                "Start a new top-up from the wallet list.",
+                messages.ERROR,
+            )
+            return
+        if credited:
+            self.message_user(request, f"Topped up {credited} wallet(s) by {values['amount']:.4f}.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request, "This top-up was already applied: nothing was credited again.", messages.WARNING
+            )
+
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "wallet", "kind", "amount_display", "balance_after_display", "channel", "session", "actor")
+    list_display = (
+        "created_at", "wallet", "kind", "amount_display", "balance_after_display", "channel", "session_link", "actor",
+    )
     list_filter = ("kind", "channel", "created_at")
-    search_fields = ("wallet__account__name", "session__id", "idempotency_key", "actor")
+    search_fields = ("wallet__account__name", "session_id", "idempotency_key", "actor")
     list_select_related = ("wallet__account",)
     date_hierarchy = "created_at"
     fields = (
-        "created_at", "wallet", "kind", "amount_display", "balance_after_display", "session", "channel",
+        "created_at", "wallet", "kind", "amount_display", "balance_after_display", "session_link", "channel",
         "actor", "note", "idempotency_key",
     )
     readonly_fields = fields
@@ -101,6 +116,14 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     @admin.display(description="balance after", ordering="balance_after")
     def balance_after_display(self, entry: LedgerEntry) -> str:
         return format_units(entry.balance_after)
+
+    @admin.display(description="session", ordering="session_id")
+    def session_link(self, entry: LedgerEntry) -> str:
+        # The id outlives the session (housekeeping purges old ones); admin says so if it is gone.
+        if entry.session_id is None:
+            return "-"
+        url = reverse("admin:otp_otpsession_change", args=[entry.session_id])
+        return format_html('<a href="{}">{}</a>', url, entry.session_id)
 
 
 class GlobalOrAccountFilter(admin.SimpleListFilter):

@@ -1,6 +1,7 @@
 """Admin forms that take money as decimals and store it as 1/10,000 units."""
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -47,3 +48,9 @@ class TopUpForm(forms.Form):
         max_digits=18, decimal_places=4, min_value=Decimal("0.0001"), help_text="Credited to every selected wallet."
     )
     note = forms.CharField(max_length=255, required=False)
+    # One per opening of the form, posted as the ledger idempotency key: a double submit credits once.
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={"required": "This form has expired: start the top-up again from the wallet list."},
+    )

@@ -38,9 +38,9 @@ class LedgerEntry(models.Model):
     # Signed, in 1/10,000 units: charges are negative, refunds and top-ups positive.
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
-    session = models.ForeignKey(
-        "otp.OTPSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entries"
-    )
+    # A plain UUID, not a foreign key: housekeeping purges old sessions, and an entry must keep
+    # naming the session it charged or refunded after that (a FK would be nulled or block the purge).
+    session_id = models.UUIDField(null=True, blank=True, db_index=True)
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True, default="")
     # Who caused it: "api", "delivery", "admin:<username>", "create_account", …
     actor = models.CharField(max_length=150)

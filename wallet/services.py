@@ -18,7 +18,7 @@ from otp.models import ChannelVerification, OTPSession
 from .exceptions import InsufficientBalance, InvalidAmount
 from .models import LedgerEntry, LedgerKind, Wallet
 from .money import MoneyError, format_units, to_units
-from .selectors import price_map
+from .selectors import price_map, wallet_get
 
 CHARGE_ACTOR = "api"
 REFUND_ACTOR = "delivery"
@@ -163,6 +163,32 @@ def wallet_topup(
     return entry
 
 
+def wallet_topup_batch(
+    *, wallets: list[Wallet], amount: Decimal, actor: str, batch_key: str, note: str = ""
+) -> int:
+    """Credit each wallet once per batch (key `{batch_key}:{wallet id}`); how many were credited now.
+
+    A resubmitted batch (the admin form posted twice) credits nothing more and returns 0; the same
+    batch with another amount is refused with IdempotencyKeyReused and credits nothing.
+    """
+    units = _units(amount)
+    if units <= 0:
+        raise InvalidAmount("Invalid amount: a top-up must be positive", details={"field": "amount"})
+    credited = 0
+    with transaction.atomic():
+        for wallet in sorted(wallets, key=lambda wallet: wallet.pk):
+            _, created = _post_once(
+                wallet=wallet,
+                kind=LedgerKind.TOPUP,
+                amount=units,
+                actor=actor,
+                idempotency_key=f"{batch_key}:{wallet.pk}",
+                note=note,
+            )
+            credited += created
+    return credited
+
+
 def wallet_adjust(
     *, account: Account, amount: Decimal, actor: str, note: str = "", idempotency_key: str | None = None
 ) -> LedgerEntry:
@@ -216,7 +242,7 @@ def wallet_charge(
             return LedgerEntry.objects.bulk_create(entries)
     # Raised outside the block: the refused UPDATE changed nothing, so the caller's transaction
     # stays usable (it may catch this and carry on).
-    wallet = Wallet.objects.filter(account=account).first() or Wallet(account=account)
+    wallet = wallet_get(account=account)
     raise _insufficient(required=total, available=wallet.balance, currency=wallet.currency)
 
 
@@ -237,7 +263,7 @@ def _charge_entries(*, wallet_id, balance_before, session, charged, actor, gener
                 kind=LedgerKind.CHARGE,
                 amount=-price,
                 balance_after=running,
-                session=session,
+                session_id=session.pk,
                 channel=channel,
                 actor=actor,
                 idempotency_key=charge_key(session_id=session.pk, channel=channel, generation=generations[channel]),

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from otp.presenters import iso
 from otp.schema import ERRORS, PaginationSchema
 from otp.selectors import paginate
-from otpservice.errors import InvalidRequest
+from otpservice.query import reject_unknown_params
 
 from .models import LedgerEntry, LedgerKind
 from .money import format_units
@@ -105,13 +105,7 @@ class WalletViewSet(viewsets.GenericViewSet):
     )
     def transactions(self, request: Request) -> Response:
         params = request.query_params
-        fields = TransactionFilterSerializer().fields
-        unknown = sorted(key for key in params if key not in fields)
-        if unknown:
-            raise InvalidRequest(
-                f"{unknown[0]}: unknown filter",
-                details={"field": unknown[0], "errors": {key: ["Unknown filter."] for key in unknown}},
-            )
+        reject_unknown_params(params, TransactionFilterSerializer().fields)
         query = TransactionFilterSerializer(data={key: params[key] for key in params})
         query.is_valid(raise_exception=True)
         values = dict(query.validated_data)

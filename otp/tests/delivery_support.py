@@ -58,6 +58,33 @@ def live(settings, fake_twilio: FakeTwilio, fake_sendgrid: FakeSendGrid) -> Fake
     return Fakes(twilio=fake_twilio, sendgrid=fake_sendgrid)
 
 
+@pytest.fixture
+def published(monkeypatch) -> list[dict]:
+    """What deliver_code publishes (a retry included), recorded instead of run eagerly."""
+    from otp.tasks import deliver_code
+
+    calls: list[dict] = []
+    monkeypatch.setattr(
+        deliver_code, "apply_async", lambda args=None, kwargs=None, **options: calls.append({"kwargs": kwargs, **options})
+    )
+    return calls
+
+
+def run_as_worker(row, generation: int = 1, retries: int = 0):
+    """The task body as a worker runs it (not eager): a retry is published for later, not rerun inline."""
+    from otp.tasks import deliver_code
+
+    kwargs = {"channel_row_id": row.pk, "generation": generation}
+    deliver_code.push_request(
+        id="worker-task", args=[], kwargs=kwargs, retries=retries, is_eager=False, called_directly=False,
+        delivery_info={"exchange": "", "routing_key": f"otp.{row.channel}"},
+    )
+    try:
+        return deliver_code.run(**kwargs)
+    finally:
+        deliver_code.pop_request()
+
+
 def send_body(channels, **config) -> dict:
     body = {"channels": list(channels), "recipients": {channel: RECIPIENTS[channel] for channel in channels}}
     return {**body, "config": config} if config else body

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from otp.models import ChannelVerification, OTPSession, OutboxMessage
+from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
 from otp.presenters import iso
-from otp.tasks import deliver_code
+from otp.tasks import SUPERSEDED_REASON, deliver_code
+from wallet.models import LedgerEntry, Wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +175,14 @@ def test_sixth_resend_is_429_max_resends_exceeded(sandbox_api, clock):
         resend_ok(sandbox_api, sent)
     clock(31 * 6)
     response = assert_error(resend(sandbox_api, sent), 429, "max_resends_exceeded")
-    assert int(response["Retry-After"]) >= 1
+    assert response.json()["details"]["max_resends"] == 5
+    # The cap never clears: Retry-After is the token's remaining lifetime (24 h from the send),
+    # not the code's expiry, which would shrink to 1 s and drive clients into a tight loop.
+    assert response["Retry-After"] == str(24 * 3600 - 31 * 6)
+    clock(31 * 6 + 3600)  # long after the last code expired
+    assert assert_error(resend(sandbox_api, sent), 429, "max_resends_exceeded")["Retry-After"] == str(
+        24 * 3600 - 31 * 6 - 3600
+    )
     assert stored(sent).resend_count == 5
 
 
@@ -246,3 +254,62 @@ def test_delivery_task_for_an_older_generation_does_nothing(api, outbox_file, cl
     row.refresh_from_db()
     assert row.delivery_status == "SENT" and OutboxMessage.objects.count() == 2
     assert verify(api, sent, {"email": outbox_codes(outbox_file)[-1][1]}).json()["status"] == "VERIFIED"
+
+
+def test_resend_while_the_first_code_is_still_queued_refunds_it(
+    api, account, outbox_file, clock, django_capture_on_commit_callbacks
+):
+    balance = Wallet.objects.get(account=account).balance
+    with django_capture_on_commit_callbacks(execute=False) as first_delivery:
+        sent = send(api, ["email"])  # its task has not run yet
+    clock(31)
+    with django_capture_on_commit_callbacks(execute=True):
+        resend_ok(api, sent)
+    for task in first_delivery:  # the first task runs late: its generation is stale, it sends nothing
+        task()
+
+    row = ChannelVerification.objects.get(session_id=sent["session_id"])
+    assert (row.generation, row.delivery_status, OutboxMessage.objects.count()) == (2, "SENT", 1)
+    entries = LedgerEntry.objects.filter(session_id=sent["session_id"]).order_by("pk")
+    assert sorted(entries.values_list("kind", flat=True)) == ["charge", "charge", "refund"]
+    refund = entries.get(kind="refund")
+    assert refund.idempotency_key == f"refund:{sent['session_id']}:email:1"
+    price = -entries.filter(kind="charge").first().amount
+    assert Wallet.objects.get(account=account).balance == balance - price  # one code went out, one is paid
+    superseded = DeliveryAttempt.objects.get(generation=1)
+    assert (superseded.outcome, superseded.error) == ("failed", SUPERSEDED_REASON)
+    assert verify(api, sent, {"email": outbox_codes(outbox_file)[-1][1]}).json()["status"] == "VERIFIED"
+
+
+def test_resend_refunds_a_code_whose_worker_died_but_not_one_under_a_fresh_claim(
+    api, settings, clock, django_capture_on_commit_callbacks
+):
+    lease = settings.OTP["DELIVERY_LEASE_SECONDS"]
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = send(api, ["email", "sms"])
+    clock(31)
+    rows = ChannelVerification.objects.filter(session_id=sent["session_id"])
+    # email: claimed longer ago than the lease (the worker died); sms: a worker may be sending it now.
+    rows.filter(channel="email").update(claimed_at=T0 + timedelta(seconds=31 - lease - 1))
+    rows.filter(channel="sms").update(claimed_at=T0 + timedelta(seconds=30))
+    with django_capture_on_commit_callbacks(execute=False):
+        resend_ok(api, sent)
+
+    refunds = LedgerEntry.objects.filter(session_id=sent["session_id"], kind="refund")
+    assert list(refunds.values_list("channel", flat=True)) == ["email"]
+    assert set(rows.values_list("generation", flat=True)) == {2}
+
+
+def test_resend_of_a_sent_or_failed_code_refunds_nothing_more(
+    api, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send(api, ["email", "sms"])
+    ChannelVerification.objects.filter(session_id=sent["session_id"], channel="sms").update(delivery_status="FAILED")
+    clock(31)
+    with django_capture_on_commit_callbacks(execute=False):
+        resend_ok(api, sent)
+
+    kinds = LedgerEntry.objects.filter(session_id=sent["session_id"]).values_list("kind", flat=True)
+    assert sorted(kinds) == ["charge"] * 4
+    assert not DeliveryAttempt.objects.filter(outcome="failed").exists()

@@ -267,6 +267,25 @@ def test_send_runs_the_same_few_queries_for_one_or_three_channels(api, django_as
     assert counts[0] == counts[1]
 
 
+def test_live_send_with_its_eager_delivery_runs_a_bounded_number_of_queries(
+    api, outbox_file, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    # The test above never runs the on_commit callbacks; here the delivery task runs too (eagerly,
+    # through the outbox): 9 queries for the send, then 8 per channel (claim, read, hash, outbox
+    # insert, and the attempt and status in one savepoint). Publishing adds no query of its own:
+    # the only read of a channel row is the task's, after its claim.
+    send(api)  # records last_used_at
+    for channels in (["email"], ["email", "sms", "whatsapp"]):
+        with (
+            django_assert_max_num_queries(9 + 8 * len(channels)) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            send(api, channels)
+        reads = [q for q in captured.captured_queries if q["sql"].startswith('SELECT "otp_channelverification"')]
+        assert len(reads) == len(channels)
+    assert ChannelVerification.objects.filter(delivery_status="SENT").count() == 1 + 3
+
+
 def test_verify_and_resend_run_a_small_fixed_number_of_queries(sandbox_api, settings, django_assert_max_num_queries):
     settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
     sent = send(sandbox_api, ["email", "sms", "whatsapp"])

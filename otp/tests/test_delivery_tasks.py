@@ -7,9 +7,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.core.cache import cache
+from django.db import OperationalError
 from django.utils import timezone
 
+from otp import tasks
 from otp.models import ChannelVerification, DeliveryAttempt, OutboxMessage
 from otp.tests.delivery_support import (
     RECIPIENTS,
@@ -17,6 +20,7 @@ from otp.tests.delivery_support import (
     WHATSAPP_FROM,
     channel_details,
     leaked,
+    run_as_worker,
     send,
     send_queued,
     sendgrid_code,
@@ -26,7 +30,8 @@ from otp.tests.delivery_support import (
 from otpservice.logging import ScrubCodesFilter
 from wallet.models import LedgerEntry
 
-pytest_plugins = ["otp.tests.fake_fixtures", "otp.tests.delivery_support"]  # fake_twilio, fake_sendgrid, live
+# fake_twilio, fake_sendgrid, live, published
+pytest_plugins = ["otp.tests.fake_fixtures", "otp.tests.delivery_support"]
 pytestmark = pytest.mark.django_db
 
 SDK_LOGGERS = ("twilio", "twilio.http_client", "sendgrid", "python_http_client", "urllib3")
@@ -175,6 +180,114 @@ def test_final_failure_refunds_the_channel_once(api, account, live, django_captu
     charge = entries.get(kind="charge")
     refund = entries.get(kind="refund")
     assert refund.amount == -charge.amount and refund.channel == "sms"
+
+
+def test_waiting_out_another_attempts_lease_does_not_use_up_delivery_max_tries(
+    api, live, settings, published, django_capture_on_commit_callbacks
+):
+    # Tries are counted from the attempts recorded for this code, not from Celery's retry count,
+    # which also counts the retries that only waited for another attempt's lease.
+    settings.OTP = {**settings.OTP, "DELIVERY_MAX_TRIES": 2}
+    live.twilio.enqueue("error", status=503)
+    sent, _ = send_queued(api, django_capture_on_commit_callbacks, ["sms"])
+
+    with pytest.raises(Retry):
+        run_as_worker(rows_of(sent)["sms"], retries=4)  # four lease waits so far
+
+    row = rows_of(sent)["sms"]
+    assert (row.delivery_status, row.claimed_at) == ("QUEUED", None)  # released for the retry
+    assert outcomes(row) == ["retry"]
+    assert [call["retries"] for call in published] == [5]
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
+
+
+# --- errors of our own: configuration, recording ------------------------------------------------
+
+
+def assert_failed_for_good_and_refunded(api, sent: dict, channel: str, error: str) -> ChannelVerification:
+    row = rows_of(sent)[channel]
+    assert (row.delivery_status, row.code_hash) == ("FAILED", "")
+    assert row.last_error.startswith("Delivery misconfigured: ") and error in row.last_error
+    attempt = DeliveryAttempt.objects.get(channel_row=row)
+    assert (attempt.outcome, attempt.error) == ("failed", row.last_error)
+    detail = channel_details(api, sent["session_id"])[channel]
+    assert (detail["delivery_status"], detail["last_error"]) == ("FAILED", row.last_error)
+    kinds = LedgerEntry.objects.filter(session_id=sent["session_id"]).values_list("kind", flat=True)
+    assert sorted(kinds) == ["charge", "refund"]
+    return row
+
+
+def test_a_provider_that_cannot_be_built_fails_the_channel_for_good_and_refunds_it(
+    api, live, settings, django_capture_on_commit_callbacks
+):
+    settings.SENDGRID_API_KEY = ""  # SendGridEmailProvider raises ValueError
+    sent = send(api, django_capture_on_commit_callbacks, ["email"])
+
+    assert live.sendgrid.requests == []
+    assert_failed_for_good_and_refunded(api, sent, "email", "ValueError: sendgrid: api_key and from_email are required")
+
+
+def test_a_message_that_cannot_be_rendered_fails_for_good_without_the_code_in_the_error(
+    api, live, monkeypatch, django_capture_on_commit_callbacks
+):
+    codes = []
+
+    def broken_template(**kwargs):
+        codes.append(kwargs["code"])
+        raise KeyError(f"no variable 'otp_code' near {kwargs['code']}")
+
+    monkeypatch.setattr(tasks, "message_render", broken_template)
+    sent = send(api, django_capture_on_commit_callbacks, ["sms"])
+
+    assert live.twilio.requests == []
+    row = assert_failed_for_good_and_refunded(api, sent, "sms", "KeyError")
+    assert leaked(codes, row.last_error) == []
+
+
+def failing_writes(monkeypatch, times: int) -> list[int]:
+    """DeliveryAttempt inserts raise OperationalError the first `times` calls; returns the call log."""
+    calls = []
+    create = DeliveryAttempt.objects.create
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise OperationalError("server closed the connection unexpectedly")
+        return create(**kwargs)
+
+    monkeypatch.setattr(DeliveryAttempt.objects, "create", flaky)
+    monkeypatch.setattr(tasks, "sleep", lambda seconds: None)
+    return calls
+
+
+def test_a_database_error_after_the_provider_accepted_is_retried_and_recorded_as_sent(
+    api, live, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = failing_writes(monkeypatch, times=1)
+    sent = send(api, django_capture_on_commit_callbacks, ["sms"])
+
+    (request,) = live.twilio.requests
+    row = rows_of(sent)["sms"]
+    assert (row.delivery_status, row.provider_message_id) == ("SENT", request.response_json["sid"])
+    assert (len(calls), outcomes(row)) == (2, ["sent"])
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
+    assert verify(api, sent["session_token"], {"sms": twilio_code(request)}).json()["status"] == "VERIFIED"
+
+
+def test_a_send_that_cannot_be_recorded_is_logged_with_its_message_id_never_failed_or_refunded(
+    api, live, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    calls = failing_writes(monkeypatch, times=tasks.RECORD_TRIES)
+    sent = send(api, django_capture_on_commit_callbacks, ["sms"])
+
+    (request,) = live.twilio.requests
+    row = rows_of(sent)["sms"]
+    assert len(calls) == tasks.RECORD_TRIES
+    assert row.delivery_status == "QUEUED" and row.code_hash  # the code that went out still verifies
+    assert not DeliveryAttempt.objects.exists()
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
+    assert f"accepted by twilio_sms as {request.response_json['sid']} but could not be recorded" in caplog.text
+    assert verify(api, sent["session_token"], {"sms": twilio_code(request)}).json()["status"] == "VERIFIED"
 
 
 # --- tasks that must send nothing ---------------------------------------------------------------

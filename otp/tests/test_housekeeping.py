@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from otp.housekeeping import housekeeping_run, sessions_expire
+from otp import housekeeping as housekeeping_module
+from otp.housekeeping import channels_fail_undelivered, housekeeping_run, sessions_expire, sessions_purge
 from otp.models import (
     ChannelVerification,
     DeliveryAttempt,
@@ -143,8 +144,24 @@ def test_old_outbox_messages_are_purged_and_the_ledger_outlives_its_session(acco
     result = housekeeping_run(now=NOW)
 
     assert (result.purged_sessions, result.purged_outbox) == (1, 1)
-    charge = LedgerEntry.objects.get(kind="charge")  # money history stays, detached from the session
-    assert charge.session_id is None and charge.channel == "sms"
+    charge = LedgerEntry.objects.get(kind="charge")  # money history stays, still naming its session
+    assert charge.session_id == session.pk and charge.channel == "sms"
+
+
+def test_old_sessions_are_purged_in_batches(account, monkeypatch):
+    monkeypatch.setattr(housekeeping_module, "PURGE_BATCH", 2)
+    for index in range(5):
+        old_session_with_everything(account, created=NOW - timedelta(days=31, minutes=index))
+    kept = make_session(account, created=NOW - timedelta(days=1))
+
+    with CaptureQueriesContext(connection) as captured:
+        purged = sessions_purge(cutoff=NOW - timedelta(days=30))
+
+    assert purged == 5
+    assert list(OTPSession.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not ChannelVerification.objects.exists() and not DeliveryAttempt.objects.exists()
+    deletes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('DELETE FROM "otp_otpsession"')]
+    assert len(deletes) == 3  # 2 + 2 + 1: no single statement deletes them all
 
 
 # --- command and beat ---------------------------------------------------------------------------
@@ -233,3 +250,22 @@ def test_queued_channel_of_a_live_session_or_under_a_fresh_claim_is_left_alone(a
     claimed.refresh_from_db()
     assert (live.delivery_status, claimed.delivery_status) == ("QUEUED", "QUEUED")
     assert not LedgerEntry.objects.filter(kind="refund").exists()
+
+
+def test_queued_channels_have_a_partial_index_that_the_undelivered_scan_can_use(account):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, ChannelVerification._meta.db_table)
+    assert constraints["otp_chan_queued"]["index"]
+    assert constraints["otp_chan_queued"]["columns"] == ["session_id"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'otp_chan_queued'"
+            if connection.vendor == "sqlite"
+            else "SELECT indexdef FROM pg_indexes WHERE indexname = 'otp_chan_queued'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "WHERE" in definition.upper() and "QUEUED" in definition  # partial: only QUEUED rows
+    with CaptureQueriesContext(connection) as captured:
+        channels_fail_undelivered(now=NOW)
+    (scan,) = captured.captured_queries
+    assert """"otp_channelverification"."delivery_status" = 'QUEUED'""" in scan["sql"]

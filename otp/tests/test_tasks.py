@@ -4,12 +4,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.db import models
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
+from otp import tasks
+from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, DeliveryAttempt, IdempotencyRecord, OTPSession, OutboxMessage
 from otp.tasks import deliver_code
+from otp.tests.delivery_support import run_as_worker
+from wallet.models import LedgerEntry
 
+pytest_plugins = ["otp.tests.delivery_support"]  # published
 pytestmark = pytest.mark.django_db
 
 RECIPIENTS = {"email": "a@example.com", "sms": "+14155552671", "whatsapp": "+14155552672"}
@@ -71,6 +78,73 @@ def test_task_does_nothing_while_another_holds_a_fresh_claim(api, outbox_file, d
     assert_nothing_sent(run(row), outbox_file)
 
 
+def test_task_meeting_a_fresh_claim_retries_when_the_lease_ends_instead_of_acking(
+    api, outbox_file, settings, published, time_machine, django_capture_on_commit_callbacks
+):
+    # A worker child died mid-send and Celery requeued the message at once (reject on worker lost):
+    # the redelivered task meets the dead attempt's claim. Returning would ack and lose the message.
+    time_machine.move_to(timezone.now(), tick=False)
+    _, (row,) = send_queued(api, django_capture_on_commit_callbacks)
+    lease = settings.OTP["DELIVERY_LEASE_SECONDS"]
+    claimed_at = timezone.now() - timedelta(seconds=30)
+    ChannelVerification.objects.filter(pk=row.pk).update(claimed_at=claimed_at)
+
+    with pytest.raises(Retry) as retry:
+        run_as_worker(row)
+
+    assert retry.value.when == lease - 30 + tasks.LEASE_MARGIN_SECONDS
+    (again,) = published
+    assert again["kwargs"] == {"channel_row_id": row.pk, "generation": 1}
+    assert (again["countdown"], again["retries"], again["queue"]) == (retry.value.when, 1, "otp.email")
+    row.refresh_from_db()
+    assert row.claimed_at == claimed_at  # the claimant keeps its row
+    assert OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("stale", ["other generation", "already sent", "session over"])
+def test_task_that_finds_nothing_left_to_send_returns_without_a_retry(
+    api, outbox_file, published, django_capture_on_commit_callbacks, stale
+):
+    sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
+    generation = 2 if stale == "other generation" else 1
+    if stale == "already sent":
+        run(row)
+    if stale == "session over":
+        OTPSession.objects.filter(pk=sent["session_id"]).update(status="CANCELLED")
+    ChannelVerification.objects.filter(pk=row.pk).update(claimed_at=timezone.now())
+
+    assert run_as_worker(row, generation=generation) is None
+    assert published == []
+
+
+def test_a_task_whose_generation_a_resend_replaced_before_sending_refunds_it(
+    api, outbox_file, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The resend leaves a freshly claimed row to its task (it may be mid-send); this task loses its
+    # generation before sending anything, so it refunds that generation itself.
+    settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
+    sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
+    hash_code = tasks.hash_code
+
+    def hash_while_a_resend_lands(**kwargs):
+        with django_capture_on_commit_callbacks(execute=False):
+            response = api.post("/api/v1/otp/resend", {"session_token": sent["session_token"]})
+        assert response.status_code == 200, response.json()
+        return hash_code(**kwargs)
+
+    monkeypatch.setattr(tasks, "hash_code", hash_while_a_resend_lands)
+    run(row)
+
+    assert (row.generation, row.delivery_status, row.code_hash) == (2, "QUEUED", "")
+    assert OutboxMessage.objects.count() == 0
+    entries = LedgerEntry.objects.filter(session_id=sent["session_id"]).order_by("pk")
+    assert [(e.kind, e.idempotency_key.rsplit(":", 1)[1]) for e in entries] == [
+        ("charge", "1"), ("charge", "2"), ("refund", "1")
+    ]
+    attempt = DeliveryAttempt.objects.get()
+    assert (attempt.generation, attempt.outcome, attempt.error) == (1, "failed", tasks.SUPERSEDED_REASON)
+
+
 def test_task_retakes_a_claim_older_than_the_lease(api, outbox_file, settings, django_capture_on_commit_callbacks):
     _, (row,) = send_queued(api, django_capture_on_commit_callbacks)
     lease = settings.OTP["DELIVERY_LEASE_SECONDS"]
@@ -82,6 +156,35 @@ def test_task_retakes_a_claim_older_than_the_lease(api, outbox_file, settings, d
 def test_task_for_an_unknown_generation_sends_nothing(api, outbox_file, django_capture_on_commit_callbacks):
     _, (row,) = send_queued(api, django_capture_on_commit_callbacks)
     assert_nothing_sent(run(row, generation=2), outbox_file)
+
+
+# --- publishing ---------------------------------------------------------------------------------
+
+
+def test_a_publish_that_fails_after_commit_is_logged_and_housekeeping_refunds_the_channel(
+    api, account, monkeypatch, caplog, time_machine, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(deliver_code, "apply_async", broker_down)
+    # In a test the callbacks run when this block exits; in a request, right after the commit,
+    # before the response: a callback that raised there would turn a charged session into a 500.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/otp/send", {"channels": ["sms"], "recipients": {"sms": RECIPIENTS["sms"]}})
+    assert response.status_code == 200, response.json()
+    assert "Could not queue delivery of channel row" in caplog.text
+    row = ChannelVerification.objects.get(session_id=response.json()["session_id"])
+    assert row.delivery_status == "QUEUED"
+
+    time_machine.move_to(timezone.now() + timedelta(minutes=10, seconds=1))
+    assert housekeeping_run(now=timezone.now()).undelivered == 1
+
+    row.refresh_from_db()
+    assert (row.delivery_status, row.last_error) == ("FAILED", "Not delivered before the session ended")
+    entries = LedgerEntry.objects.filter(session_id=row.session_id)
+    assert sorted(entries.values_list("kind", flat=True)) == ["charge", "refund"]
+    assert sum(entries.values_list("amount", flat=True)) == 0
 
 
 # --- closed sessions ----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -194,6 +196,32 @@ def test_killing_the_worker_mid_send_loses_no_message_and_sends_none_twice(api, 
     time.sleep(1)
     assert len(fake_twilio.requests) == 2
     assert broker.llen("otp.sms") == 0
+
+
+def test_a_pool_child_killed_mid_send_is_requeued_at_once_and_the_message_still_goes_out(
+    api, workers, broker, fake_twilio
+):
+    # Only the pool child dies; the main process sees the worker lost and, with
+    # task_reject_on_worker_lost, requeues the message at once. The redelivered task meets the dead
+    # child's claim, still inside its lease: it must come back when the lease ends (a retry with a
+    # countdown), not return and be acked, which would leave the channel QUEUED for good.
+    fake_twilio.enqueue("hang", seconds=HANG_SECONDS)
+    worker = workers.start()
+    sent = post_send(api, ["sms"])
+
+    wait_for(lambda: fake_twilio.requests, timeout=DELIVERY_TIMEOUT, what="the first request", logs=workers.output)
+    (child,) = worker.pool_children()
+    os.kill(child, signal.SIGKILL)
+
+    row = wait_status(sent, "sms", "SENT", workers)
+    hung, answered = fake_twilio.requests
+    assert answered.response_status == 201
+    assert row.provider_message_id == answered.response_json["sid"]
+    assert outcomes(row) == ["sent"]
+    assert "WorkerLostError" in worker.output() and "Retry in" in worker.output()
+    assert verify(api, sent["session_token"], {"sms": twilio_code(answered)}).json()["status"] == "VERIFIED"
+    wait_for(lambda: broker.hlen("unacked") == 0, timeout=5, what="the ack", logs=workers.output)
+    assert len(fake_twilio.requests) == 2
 
 
 def test_broker_messages_carry_only_ids(api, workers, broker, fake_twilio, fake_sendgrid):

@@ -111,6 +111,18 @@ class Worker:
         wait_for(ready, timeout=timeout, what="the worker to be ready", logs=self.output)
         return self
 
+    def pool_children(self) -> list[int]:
+        """Pids of the prefork pool's processes (children of the main worker process)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
     def kill(self) -> None:
         """SIGKILL the whole process group (main process and pool children): no cleanup, no acks."""
         if self.process.poll() is None:

@@ -141,6 +141,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "otpservice.errors.exception_handler",
+    # No OPTIONS metadata: the API is described by /api/schema/, and DRF's metadata would ask
+    # viewsets without a serializer_class for one (a 500). OPTIONS answers 405 instead.
+    "DEFAULT_METADATA_CLASS": None,
     "UNAUTHENTICATED_USER": None,
 }
 

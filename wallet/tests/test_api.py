@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, IdempotencyRecord, OTPSession, OutboxMessage
 from wallet.models import LedgerEntry, Price, Wallet
 
@@ -105,11 +106,12 @@ def test_test_key_traffic_is_never_charged_even_with_an_empty_wallet(settings):
     assert balance_of(created.account) == 0
 
 
-def test_resend_is_charged_again_under_the_new_generation(settings):
+def test_resend_is_charged_again_under_the_new_generation(settings, django_capture_on_commit_callbacks):
     settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
     created = account_with("1")
     api = client_for(created.live_key)
-    sent = api.post(SEND, send_body(["email", "sms"])).json()
+    with django_capture_on_commit_callbacks(execute=True):  # sent: the first code is not refunded
+        sent = api.post(SEND, send_body(["email", "sms"])).json()
     response = api.post(RESEND, {"session_token": sent["session_token"], "channels": ["sms"]})
     assert response.status_code == 200, response.json()
     keys = list(LedgerEntry.objects.filter(kind="charge").order_by("id").values_list("idempotency_key", flat=True))
@@ -123,7 +125,8 @@ def test_resend_the_balance_does_not_cover_is_402_and_changes_nothing(settings, 
     settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
     created = account_with("0.0150")
     api = client_for(created.live_key)
-    sent = api.post(SEND, send_body(["sms"])).json()
+    with django_capture_on_commit_callbacks(execute=True):  # sent: the first code is not refunded
+        sent = api.post(SEND, send_body(["sms"])).json()
     before = OTPSession.objects.get(pk=sent["session_id"])
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api.post(RESEND, {"session_token": sent["session_token"]})
@@ -235,6 +238,23 @@ def test_transactions_list_newest_first_with_the_documented_fields(api, account)
     assert body["data"][0]["session_id"] == sent["session_id"]
     assert body["data"][2]["session_id"] is None
     assert body["data"][0]["created_at"].endswith("Z")
+
+
+def test_purging_old_sessions_leaves_the_ledger_untouched_and_listed_with_session_ids(
+    api, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # delivered: nothing left to refund
+        sent = api.post(SEND, send_body(["email", "sms"])).json()
+    before = api.get(TRANSACTIONS).json()["data"]
+    rows_before = list(LedgerEntry.objects.order_by("id").values())
+    settings.OTP_RETENTION_DAYS = 30
+    later = timezone.now() + timedelta(days=31)
+    assert housekeeping_run(now=later).purged_sessions == 1
+    assert not OTPSession.objects.filter(pk=sent["session_id"]).exists()
+    assert list(LedgerEntry.objects.order_by("id").values()) == rows_before
+    after = api.get(TRANSACTIONS).json()["data"]
+    assert after == before
+    assert [t["session_id"] for t in after] == [sent["session_id"], sent["session_id"], None]
 
 
 def test_transactions_filter_by_kind_and_paginate(api):

@@ -1,0 +1,48 @@
+"""The ledger's session reference became a plain UUID column: migrating keeps every value."""
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WITH_FOREIGN_KEY = [("wallet", "0002_seed_default_prices")]
+WITH_PLAIN_UUID = [("wallet", "0003_ledger_session_id_plain_uuid")]
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_migration_keeps_each_ledger_entrys_session_id_and_frees_it_from_the_session():
+    try:
+        apps = _migrate(WITH_FOREIGN_KEY)
+        account = apps.get_model("accounts", "Account").objects.create(id=uuid.uuid4(), name="Old")
+        session = apps.get_model("otp", "OTPSession").objects.create(
+            id=uuid.uuid4(), account=account, created_at=NOW, last_sent_at=NOW, expires_at=NOW
+        )
+        wallet = apps.get_model("wallet", "Wallet").objects.create(account=account, balance=85)
+        entries = apps.get_model("wallet", "LedgerEntry").objects
+        topup = entries.create(wallet=wallet, kind="topup", amount=100, balance_after=100, actor="t")
+        charge = entries.create(
+            wallet=wallet, kind="charge", amount=-15, balance_after=85, session=session, channel="email", actor="api"
+        )
+
+        apps = _migrate(WITH_PLAIN_UUID)
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "wallet_ledgerentry")
+        on_session_id = [c for c in constraints.values() if c["columns"] == ["session_id"]]
+        assert not [c for c in on_session_id if c["foreign_key"]]
+        assert [c for c in on_session_id if c["index"]]  # still indexed
+        entries = apps.get_model("wallet", "LedgerEntry").objects
+        assert dict(entries.values_list("pk", "session_id")) == {topup.pk: None, charge.pk: session.pk}
+        apps.get_model("otp", "OTPSession").objects.filter(pk=session.pk).delete()
+        assert entries.get(pk=charge.pk).session_id == session.pk
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
