@@ -28,6 +28,39 @@ def channel_rows(session: OTPSession) -> list:
     return sorted(session.channel_rows.all(), key=lambda row: row.pk)
 
 
+def with_data(body: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The flat body plus the same values under `data`, as the official Node SDK reads them."""
+    body["data"] = data
+    return body
+
+
+def send_body(outcome) -> dict[str, Any]:
+    """The response of POST /otp/send (also stored, without codes, for idempotent replays)."""
+    session, rows = outcome.session, outcome.rows
+    channels = [row.channel for row in rows]
+    body = {
+        "success": True,
+        "session_id": str(session.id),
+        "session_token": outcome.token,
+        "token": outcome.token,
+        "status": session.status,
+        "expires_at": iso(session.expires_at),
+        "channels": channels,
+        "channels_sent": {row.channel: {"success": True, "status": row.delivery_status} for row in rows},
+        "sandbox": session.sandbox,
+    }
+    data = {
+        "session_id": str(session.id),
+        "session_token": outcome.token,
+        "expires_at": iso(session.expires_at),
+        "channels": channels,
+        "recipients": {row.channel: row.recipient for row in rows},
+    }
+    if session.sandbox:
+        body["sandbox_otps"] = data["otps"] = outcome.sandbox_codes
+    return with_data(body, data)
+
+
 def session_data(session: OTPSession) -> dict[str, Any]:
     rows = channel_rows(session)
     return {

@@ -1,8 +1,6 @@
 """Thin DRF viewsets for the OTP endpoints: validate, call one service, shape the answer."""
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
@@ -12,7 +10,7 @@ from otpservice.errors import InvalidRequest
 from otpservice.query import reject_unknown_params
 
 from . import selectors, services
-from .presenters import iso, session_data
+from .presenters import iso, send_body, session_data, with_data
 from .ratelimits.views import RATE_LIMIT_HEADERS, AccountRateLimitMixin, request_client_address
 from .schema import (
     ERRORS,
@@ -26,38 +24,6 @@ from .schema import (
     VerifyResponseSchema,
 )
 from .serializers import ResendSerializer, SendSerializer, SessionFilterSerializer, VerifySerializer
-
-
-def _with_data(body: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    body["data"] = data
-    return body
-
-
-def send_response(outcome: services.SendOutcome) -> dict[str, Any]:
-    session, rows = outcome.session, outcome.rows
-    channels = [row.channel for row in rows]
-    body = {
-        "success": True,
-        "session_id": str(session.id),
-        "session_token": outcome.token,
-        "token": outcome.token,
-        "status": session.status,
-        "expires_at": iso(session.expires_at),
-        "channels": channels,
-        "channels_sent": {row.channel: {"success": True, "status": row.delivery_status} for row in rows},
-        "sandbox": session.sandbox,
-    }
-    data = {
-        "session_id": str(session.id),
-        "session_token": outcome.token,
-        "expires_at": iso(session.expires_at),
-        "channels": channels,
-        "recipients": {row.channel: row.recipient for row in rows},
-    }
-    if session.sandbox:
-        body["sandbox_otps"] = outcome.sandbox_codes
-        data["otps"] = outcome.sandbox_codes
-    return _with_data(body, data)
 
 
 def _is_sandbox(request: Request, requested: bool) -> bool:
@@ -93,12 +59,11 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             sandbox=sandbox,
             idempotency_key=key,
             fingerprint=services.request_fingerprint(body=request.data, sandbox=sandbox) if key else "",
-            build_response=send_response,
             client_address=request_client_address(request),
         )
         if outcome.replay is not None:
             return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})
-        return Response(send_response(outcome))
+        return Response(send_body(outcome))
 
     @extend_schema(
         operation_id="otp_verify",
@@ -129,7 +94,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         }
         data = {key: value for key, value in body.items() if key != "success"}
         data["session_id"] = str(session.id)
-        return Response(_with_data(body, data))
+        return Response(with_data(body, data))
 
     @extend_schema(
         operation_id="otp_resend",
@@ -158,7 +123,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         data = {"session_id": str(session.id), "expires_at": iso(session.expires_at), "channels_sent": sent}
         if session.sandbox:
             body["sandbox_otps"] = data["otps"] = outcome.sandbox_codes
-        return Response(_with_data(body, data))
+        return Response(with_data(body, data))
 
 
 class SessionViewSet(viewsets.GenericViewSet):

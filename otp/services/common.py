@@ -1,0 +1,84 @@
+"""Pieces shared by the OTP write services: tokens to locked sessions, sandbox codes, charging,
+queueing delivery, and the refusals of ended sessions."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Account
+from otpservice.errors import ServiceError
+
+from ..conf import otp_setting
+from ..exceptions import AlreadyVerified, InvalidToken, SessionCancelled, SessionNotFound
+from ..hashing import generate_code, hash_code
+from ..models import ChannelVerification, OTPSession, SessionStatus
+from ..ratelimits.guards import spend_cap_check
+from ..tokens import TokenError, token_decode
+
+
+def sandbox_codes_issue(*, session: OTPSession, rows: list[ChannelVerification]) -> dict[str, str]:
+    """Generate and hash codes in the request (sandbox only: nothing is delivered)."""
+    codes = {}
+    for row in rows:
+        code = generate_code(session.otp_length)
+        row.code_hash = hash_code(
+            pepper=settings.OTP_PEPPER,
+            session_id=str(session.id),
+            channel=row.channel,
+            code=code,
+            rounds=otp_setting("BCRYPT_ROUNDS"),
+        )
+        codes[row.channel] = code
+    return codes
+
+
+def delivery_enqueue_on_commit(rows: list[ChannelVerification], *, expires_in: float) -> None:
+    from ..tasks import enqueue_delivery
+
+    for row in rows:
+        # Robust: a broker failure after commit is logged, not a 500 for a session that exists and
+        # is charged; housekeeping refunds the unsent channel when the session ends.
+        transaction.on_commit(
+            lambda row_id=row.pk, channel=row.channel, generation=row.generation: enqueue_delivery(
+                channel_row_id=row_id, channel=channel, generation=generation, expires_in=expires_in
+            ),
+            robust=True,
+        )
+
+
+def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVerification]) -> None:
+    """Charge every delivered channel in the caller's transaction; 402 rolls the whole send back."""
+    from wallet.services import wallet_charge
+
+    wallet_charge(
+        account=account,
+        session=session,
+        channels=[row.channel for row in rows],
+        generations={row.channel: row.generation for row in rows},
+        actor="api",
+    )
+    # After the charge, whose UPDATE holds the wallet row: parallel sends see each other's charges.
+    spend_cap_check(account=account)
+
+
+def session_for_token(*, account: Account, token: str) -> OTPSession:
+    """The caller's session named by a valid token, locked for the rest of the transaction."""
+    try:
+        claims = token_decode(secret=settings.OTP_TOKEN_SECRET, token=token)
+    except TokenError as exc:
+        raise InvalidToken() from exc
+    if claims.account_id != str(account.id):
+        raise SessionNotFound()
+    try:
+        return OTPSession.objects.select_for_update().get(account=account, pk=claims.session_id)
+    except OTPSession.DoesNotExist as exc:
+        raise SessionNotFound() from exc
+
+
+def ended_error(session: OTPSession) -> ServiceError | None:
+    """The refusal every action shares for a session that has ended for good."""
+    if session.status == SessionStatus.CANCELLED:
+        return SessionCancelled()
+    if session.status == SessionStatus.VERIFIED:
+        return AlreadyVerified()
+    return None

@@ -1,0 +1,167 @@
+"""session_send: create a session, charge it and queue its delivery, once per idempotency key."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account
+
+from ..conf import otp_setting
+from ..exceptions import IdempotencyKeyReused
+from ..models import ChannelVerification, DeliveryStatus, IdempotencyRecord, OTPSession
+from ..ratelimits.guards import destinations_check, send_limits_hit
+from ..tokens import token_issue
+from .common import delivery_enqueue_on_commit, rows_charge, sandbox_codes_issue
+
+
+@dataclass
+class SendOutcome:
+    session: OTPSession | None
+    rows: list[ChannelVerification]
+    token: str
+    sandbox_codes: dict[str, str] = field(default_factory=dict)
+    # The first response, when this request repeated an Idempotency-Key.
+    replay: dict[str, Any] | None = None
+
+
+def request_fingerprint(*, body: dict[str, Any], sandbox: bool) -> str:
+    canonical = json.dumps({"body": body, "sandbox": sandbox}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotent_replay(*, account: Account, key: str, fingerprint: str) -> dict[str, Any] | None:
+    cutoff = timezone.now() - timedelta(seconds=otp_setting("IDEMPOTENCY_TTL_SECONDS"))
+    record = IdempotencyRecord.objects.filter(account=account, key=key).first()
+    if record is None:
+        return None
+    if record.created_at < cutoff:
+        record.delete()
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused(details={"idempotency_key": key})
+    return record.response
+
+
+def _without_codes(response: dict[str, Any]) -> dict[str, Any]:
+    stored = {key: value for key, value in response.items() if key != "sandbox_otps"}
+    stored["data"] = {key: value for key, value in response["data"].items() if key != "otps"}
+    return stored
+
+
+def session_send(
+    *,
+    account: Account,
+    recipients: dict[str, str],
+    channels: list[str],
+    config: dict[str, Any],
+    metadata: dict[str, Any],
+    add_contact: bool,
+    sandbox: bool,
+    idempotency_key: str = "",
+    fingerprint: str = "",
+    client_address: str | None = None,
+) -> SendOutcome:
+    """Create a session with one row per channel, charge it, and queue delivery on commit.
+
+    With an idempotency key, a repeat of the same request (same `fingerprint`) within the TTL
+    returns the first response as `replay` and does nothing else. `client_address` is the HTTP
+    client's IP, for the per-IP limit when metadata has no ip_address.
+    """
+    from ..presenters import send_body
+
+    if idempotency_key:
+        replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
+        if replay is not None:
+            return SendOutcome(session=None, rows=[], token="", replay=replay)
+    targets = {channel: recipients[channel] for channel in channels}
+    destinations_check(account=account, recipients=targets)
+    try:
+        with transaction.atomic():
+            outcome = _session_create(
+                account=account,
+                recipients=targets,
+                config=config,
+                metadata=metadata,
+                add_contact=add_contact,
+                sandbox=sandbox,
+                now=timezone.now(),
+            )
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    account=account,
+                    key=idempotency_key,
+                    request_hash=fingerprint,
+                    session=outcome.session,
+                    response=_without_codes(send_body(outcome)),
+                )
+            # Counted last: a parallel twin that loses the idempotency insert above replays and
+            # counts nothing, and a 429 here rolls back the session and its charge.
+            send_limits_hit(
+                account=account, recipients=targets, metadata=metadata, client_address=client_address, sandbox=sandbox
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # A parallel request with the same key won the insert; answer as its replay.
+        replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
+        if replay is None:
+            raise
+        return SendOutcome(session=None, rows=[], token="", replay=replay)
+    return outcome
+
+
+def _session_create(
+    *,
+    account: Account,
+    recipients: dict[str, str],
+    config: dict[str, Any],
+    metadata: dict[str, Any],
+    add_contact: bool,
+    sandbox: bool,
+    now: datetime,
+) -> SendOutcome:
+    expires_at = now + timedelta(minutes=config["expiry_minutes"])
+    session = OTPSession.objects.create(
+        account=account,
+        verification_strategy=config["verification_strategy"],
+        required_channels=config.get("required_channels") or [],
+        otp_length=config["otp_length"],
+        expiry_minutes=config["expiry_minutes"],
+        max_attempts=config["max_attempts"],
+        metadata=metadata,
+        sandbox=sandbox,
+        add_contact=add_contact,
+        created_at=now,
+        last_sent_at=now,
+        expires_at=expires_at,
+    )
+    rows = [
+        ChannelVerification(
+            session=session,
+            channel=channel,
+            recipient=recipient,
+            delivery_status=DeliveryStatus.SANDBOX if sandbox else DeliveryStatus.QUEUED,
+        )
+        for channel, recipient in recipients.items()
+    ]
+    codes = sandbox_codes_issue(session=session, rows=rows) if sandbox else {}
+    rows = ChannelVerification.objects.bulk_create(rows)
+    if not sandbox:
+        rows_charge(account=account, session=session, rows=rows)
+        delivery_enqueue_on_commit(rows, expires_in=(expires_at - now).total_seconds())
+    session._prefetched_objects_cache = {"channel_rows": rows}
+    token = token_issue(
+        secret=settings.OTP_TOKEN_SECRET,
+        session_id=str(session.id),
+        account_id=str(account.id),
+        now=now,
+        ttl_seconds=otp_setting("TOKEN_TTL_SECONDS"),
+    )
+    return SendOutcome(session=session, rows=rows, token=token, sandbox_codes=codes)

@@ -1,0 +1,139 @@
+"""session_verify: check submitted codes under the session's row lock, one attempt per wrong code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Account
+from otpservice.errors import InvalidRequest, ServiceError
+
+from ..exceptions import InvalidOtp, MaxAttemptsExceeded, OtpExpired
+from ..hashing import check_code
+from ..models import ChannelVerification, OTPSession, SessionStatus, Strategy
+from ..presenters import iso
+from .common import ended_error, session_for_token
+
+
+@dataclass
+class VerifyOutcome:
+    session: OTPSession
+    rows: list[ChannelVerification]
+    results: dict[str, dict[str, Any]]
+    all_right: bool
+    any_right: bool
+
+
+def session_verify(*, account: Account, token: str, codes: dict[str, str]) -> VerifyOutcome:
+    """Check the submitted codes under a row lock, so attempts are counted exactly once each."""
+    with transaction.atomic():
+        outcome, error = _verify_locked(account=account, token=token, codes=codes)
+    # Raised after commit: the failed attempt and a status change must persist.
+    if error is not None:
+        raise error
+    return outcome
+
+
+def _strategy_met(session: OTPSession, verified: set[str], channels: list[str]) -> bool:
+    if session.verification_strategy == Strategy.ANY:
+        return bool(verified)
+    required = session.required_channels if session.verification_strategy == Strategy.SPECIFIC else channels
+    return set(required) <= verified
+
+
+def _refusal(session: OTPSession, now: datetime) -> ServiceError | None:
+    ended = ended_error(session)
+    if ended is not None:
+        return ended
+    if session.status == SessionStatus.LOCKED:
+        return MaxAttemptsExceeded(details={"attempts_remaining": 0})
+    if session.status == SessionStatus.EXPIRED or now >= session.expires_at:
+        return OtpExpired(details={"expires_at": iso(session.expires_at)})
+    return None
+
+
+def _verify_locked(*, account: Account, token: str, codes: dict[str, str]):
+    session = session_for_token(account=account, token=token)
+    # Read the clock once the lock is held: a request that waited for it must not judge expiry
+    # by the time it arrived.
+    now = timezone.now()
+    refusal = _refusal(session, now)
+    if refusal is not None:
+        if isinstance(refusal, OtpExpired) and session.status != SessionStatus.EXPIRED:
+            OTPSession.objects.filter(pk=session.pk).update(status=SessionStatus.EXPIRED)
+        return None, refusal
+    rows = list(ChannelVerification.objects.filter(session=session).order_by("pk"))
+    by_channel = {row.channel: row for row in rows}
+    foreign = sorted(set(codes) - set(by_channel))
+    if foreign:
+        return None, InvalidRequest(
+            f"otps.{foreign[0]}: channel is not part of this session",
+            details={"field": f"otps.{foreign[0]}", "errors": {f"otps.{ch}": ["Not in this session."] for ch in foreign}},
+        )
+    results, newly_verified, wrong = _check_codes(session=session, by_channel=by_channel, codes=codes, now=now)
+    if newly_verified:
+        ChannelVerification.objects.filter(pk__in=[row.pk for row in newly_verified]).update(verified_at=now)
+    verified = {row.channel for row in rows if row.verified_at is not None}
+    session.failed_attempts += wrong
+    if _strategy_met(session, verified, [row.channel for row in rows]):
+        session.status, session.verified_at = SessionStatus.VERIFIED, now
+    elif session.failed_attempts >= session.max_attempts:
+        session.status = SessionStatus.LOCKED
+    elif verified:
+        session.status = SessionStatus.PARTIAL
+    OTPSession.objects.filter(pk=session.pk).update(
+        failed_attempts=F("failed_attempts") + wrong, status=session.status, verified_at=session.verified_at
+    )
+    # Sandbox codes are handed to the caller, so a sandbox "verification" proves nothing.
+    if session.status == SessionStatus.VERIFIED and session.add_contact and not session.sandbox:
+        from contacts.services import contact_record_verified
+
+        contact_record_verified(account=account, rows=[row for row in rows if row.verified_at])
+    session._prefetched_objects_cache = {"channel_rows": rows}
+    successes = [result["success"] for result in results.values()]
+    outcome = VerifyOutcome(
+        session=session, rows=rows, results=results, all_right=all(successes), any_right=any(successes)
+    )
+    if not outcome.any_right:
+        remaining = session.max_attempts - session.failed_attempts
+        return outcome, InvalidOtp(
+            f"Invalid OTP: {remaining} attempt{'s' if remaining != 1 else ''} remaining",
+            details={"attempts_remaining": remaining, "verification_results": results},
+        )
+    return outcome, None
+
+
+def _check_codes(*, session: OTPSession, by_channel: dict[str, ChannelVerification], codes: dict[str, str], now):
+    """Compare codes until the attempts left are used: once they are, nothing more is checked."""
+    budget = session.max_attempts - session.failed_attempts
+    results: dict[str, dict[str, Any]] = {}
+    newly_verified: list[ChannelVerification] = []
+    wrong = 0
+    for channel, code in codes.items():
+        row = by_channel[channel]
+        if row.verified_at is not None:
+            results[channel] = {"success": True, "message": "Channel already verified"}
+            continue
+        if wrong >= budget:
+            results[channel] = {"success": False, "message": "Not checked: no attempts remaining"}
+            continue
+        right = len(code) == session.otp_length and check_code(
+            pepper=settings.OTP_PEPPER,
+            session_id=str(session.id),
+            channel=channel,
+            code=code,
+            code_hash=row.code_hash,
+        )
+        if right:
+            row.verified_at = now
+            newly_verified.append(row)
+            results[channel] = {"success": True, "message": "OTP verified"}
+        else:
+            wrong += 1
+            results[channel] = {"success": False, "message": "Invalid OTP"}
+    return results, newly_verified, wrong
