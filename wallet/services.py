@@ -144,13 +144,18 @@ def _post_once(
     return entry, True
 
 
+def _topup_units(amount: Decimal) -> int:
+    units = _units(amount)
+    if units <= 0:
+        raise InvalidAmount("Invalid amount: a top-up must be positive", details={"field": "amount"})
+    return units
+
+
 def wallet_topup(
     *, account: Account, amount: Decimal, actor: str, idempotency_key: str | None = None, note: str = ""
 ) -> LedgerEntry:
     """Credit a positive amount; a repeat with the same idempotency key credits nothing more."""
-    units = _units(amount)
-    if units <= 0:
-        raise InvalidAmount("Invalid amount: a top-up must be positive", details={"field": "amount"})
+    units = _topup_units(amount)
     with transaction.atomic():
         entry, _ = _post_once(
             wallet=_wallet_for(account),
@@ -171,9 +176,7 @@ def wallet_topup_batch(
     A resubmitted batch (the admin form posted twice) credits nothing more and returns 0; the same
     batch with another amount is refused with IdempotencyKeyReused and credits nothing.
     """
-    units = _units(amount)
-    if units <= 0:
-        raise InvalidAmount("Invalid amount: a top-up must be positive", details={"field": "amount"})
+    units = _topup_units(amount)
     credited = 0
     with transaction.atomic():
         for wallet in sorted(wallets, key=lambda wallet: wallet.pk):
