@@ -35,13 +35,9 @@ class DeliveryStatus(models.TextChoices):
 
 
 class OTPSessionQuerySet(models.QuerySet):
-    def for_account(self, account):
-        return self.filter(account=account)
-
-    def active(self, now):
-        return self.filter(
-            status__in=[SessionStatus.PENDING, SessionStatus.PARTIAL], expires_at__gt=now
-        )
+    def live(self, now):
+        """Sessions a code may still be sent to or checked against: not ended, before expires_at."""
+        return self.filter(status__in=OTPSession.LIVE_STATUSES, expires_at__gt=now)
 
 
 class OTPSession(models.Model):

@@ -47,12 +47,14 @@ def enqueue_delivery(*, channel_row_id: int, channel: str, generation: int, expi
 
 def _deliverable(channel_row_id: int, generation: int, now: datetime) -> QuerySet[ChannelVerification]:
     """The row while this generation may still go out: QUEUED, on a live session before its expiry."""
+    # The session test is a subquery, not a join: Django compiles a filtered UPDATE over a join as
+    # `WHERE id IN (SELECT … JOIN …)`, and PostgreSQL re-checks only that `id IN` against a row a
+    # concurrent resend changed, so a stale claim could land on the next generation.
     return ChannelVerification.objects.filter(
         pk=channel_row_id,
         generation=generation,
         delivery_status=DeliveryStatus.QUEUED,
-        session__status__in=OTPSession.LIVE_STATUSES,
-        session__expires_at__gt=now,
+        session_id__in=OTPSession.objects.live(now).values("pk"),
     )
 
 
@@ -66,6 +68,17 @@ def _claim(channel_row_id: int, generation: int, now: datetime, lease: timedelta
     if not claimed:
         return None
     return ChannelVerification.objects.select_related("session").get(pk=channel_row_id)
+
+
+def _refund_if_superseded_unsent(channel_row_id: int, generation: int) -> None:
+    """A resend replaced this generation while an attempt held it (a worker child that died, say):
+    if it never went out, nobody else will refund it."""
+    row = ChannelVerification.objects.filter(pk=channel_row_id, generation__gt=generation).first()
+    sent = DeliveryAttempt.objects.filter(
+        channel_row_id=channel_row_id, generation=generation, outcome=DeliveryAttempt.Outcome.SENT
+    ).exists()
+    if row is not None and not sent:
+        channel_superseded(row=row, generation=generation)
 
 
 def _lease_left(channel_row_id: int, generation: int, now: datetime, lease: timedelta) -> float | None:
@@ -95,6 +108,7 @@ def deliver_code(self, *, channel_row_id: int, generation: int) -> None:
         # so come back once the lease has run out.
         wait = _lease_left(channel_row_id, generation, now, lease)
         if wait is None:
+            _refund_if_superseded_unsent(channel_row_id, generation)
             return
         if self.request.is_eager:
             # An eager retry runs again at once, in-process, whatever the countdown: it would spin.
@@ -131,7 +145,8 @@ def deliver_code(self, *, channel_row_id: int, generation: int) -> None:
     except Exception as exc:
         # Templates and provider settings are ours: retrying cannot help, and nothing went out.
         detail = str(exc).replace(code, "•" * len(code))
-        logger.exception("Delivery of %s/%s cannot start: %s", row.session_id, row.channel, type(exc).__name__)
+        # No traceback: its frames and message can hold the plain code.
+        logger.error("Delivery of %s/%s cannot start: %s: %s", row.session_id, row.channel, type(exc).__name__, detail)
         _fail_for_good(
             row=row, generation=generation, provider="", error=f"Delivery misconfigured: {type(exc).__name__}: {detail}"
         )
@@ -200,9 +215,14 @@ def _on_failure(task, *, row: ChannelVerification, generation: int, provider: st
         error=str(error)[:500],
     )
     # Release the claim so the retry can take it again.
-    ChannelVerification.objects.filter(pk=row.pk, generation=generation).update(
+    released = ChannelVerification.objects.filter(pk=row.pk, generation=generation).update(
         claimed_at=None, last_error=str(error)[:500]
     )
+    if not released:
+        # A resend replaced this code while we were at the provider: nothing went out, and the
+        # resend left the refund to us (our claim was fresh).
+        channel_superseded(row=row, generation=generation)
+        return
     raise task.retry(countdown=_backoff(tries), exc=error)
 
 
@@ -241,15 +261,18 @@ def channel_delivery_failed(*, row: ChannelVerification, generation: int) -> Non
 
 
 def channel_superseded(*, row: ChannelVerification, generation: int) -> None:
-    """A resend replaced this generation before it went out: note it among the attempts, refund it once."""
+    """A resend replaced this generation before it went out: note it among the attempts, refund it
+    once (the resend, the task or its comeback may each get here)."""
     with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            channel_row=row,
-            generation=generation,
-            provider="",
-            outcome=DeliveryAttempt.Outcome.FAILED,
-            error=SUPERSEDED_REASON,
-        )
+        noted = DeliveryAttempt.objects.filter(channel_row=row, generation=generation, error=SUPERSEDED_REASON)
+        if not noted.exists():
+            DeliveryAttempt.objects.create(
+                channel_row=row,
+                generation=generation,
+                provider="",
+                outcome=DeliveryAttempt.Outcome.FAILED,
+                error=SUPERSEDED_REASON,
+            )
         channel_delivery_failed(row=row, generation=generation)
 
 

@@ -50,10 +50,11 @@ def _refusal(session: OTPSession, now: datetime) -> ServiceError | None:
     ended = ended_error(session)
     if ended is not None:
         return ended
-    if session.status == SessionStatus.LOCKED:
-        return MaxAttemptsExceeded(details={"attempts_remaining": 0})
+    # Expiry first: a LOCKED session past expires_at reads as EXPIRED, and verify agrees.
     if session.status == SessionStatus.EXPIRED or now >= session.expires_at:
         return OtpExpired(details={"expires_at": iso(session.expires_at)})
+    if session.status == SessionStatus.LOCKED:
+        return MaxAttemptsExceeded(details={"attempts_remaining": 0})
     return None
 
 

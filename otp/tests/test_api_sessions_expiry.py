@@ -59,3 +59,22 @@ def test_verified_and_cancelled_sessions_keep_their_status_after_expires_at(sand
     assert _statuses(sandbox_api, status="VERIFIED") == ["VERIFIED"]
     assert _statuses(sandbox_api, status="CANCELLED") == ["CANCELLED"]
     assert _statuses(sandbox_api, status="EXPIRED") == []
+
+
+def test_verify_on_a_locked_session_past_expires_at_agrees_with_reads_and_answers_otp_expired(
+    sandbox_api, time_machine
+):
+    sent = sandbox_api.post(
+        "/api/v1/otp/send",
+        {"channels": ["sms"], "recipients": {"sms": "+14155552671"}, "config": {"expiry_minutes": 1}},
+    ).json()
+    OTPSession.objects.filter(pk=sent["session_id"]).update(status="LOCKED", failed_attempts=3)
+    time_machine.move_to(timezone.now() + timedelta(minutes=2), tick=False)
+
+    response = sandbox_api.post(
+        "/api/v1/otp/verify", {"session_token": sent["session_token"], "otps": sent["sandbox_otps"]}
+    )
+
+    assert response.status_code == 410
+    assert response.json()["code"] == "otp_expired"
+    assert _statuses(sandbox_api) == ["EXPIRED"]

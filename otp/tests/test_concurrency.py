@@ -122,3 +122,47 @@ def test_parallel_resends_never_pass_the_cap(sandbox, settings):
     responses = sandbox.in_parallel(10, "/otp/resend", {"session_token": sent["session_token"]})
     assert outcomes(responses) == Counter({(200, "ok"): 2, (429, "max_resends_exceeded"): 8})
     assert OTPSession.objects.get(pk=sent["session_id"]).resend_count == 2
+
+
+def test_a_claim_that_waits_on_a_resend_never_lands_on_the_next_generation(account):
+    # The resend holds the channel row while it bumps the generation; a delivery task for the old
+    # generation claims meanwhile and waits on that lock. Once the resend commits, the claim must
+    # re-check generation and claimed_at on the new row version and take nothing.
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from otp import tasks
+
+    now = timezone.now()
+    session = OTPSession.objects.create(
+        account=account, created_at=now, last_sent_at=now, expires_at=now + timedelta(minutes=10)
+    )
+    row = ChannelVerification.objects.create(session=session, channel="sms", recipient=RECIPIENTS["sms"])
+    locked, claimed = threading.Event(), []
+
+    def resend():
+        try:
+            with transaction.atomic():
+                ChannelVerification.objects.select_for_update().get(pk=row.pk)
+                ChannelVerification.objects.filter(pk=row.pk).update(generation=2, claimed_at=None)
+                locked.set()
+                threading.Event().wait(0.5)  # the claim below is now blocked on this row
+        finally:
+            connection.close()
+
+    def claim():
+        try:
+            locked.wait(timeout=10)
+            claimed.append(tasks._claim(row.pk, 1, timezone.now(), timedelta(seconds=120)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=resend), threading.Thread(target=claim)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    row.refresh_from_db()
+    assert claimed == [None]
+    assert (row.generation, row.claimed_at) == (2, None)

@@ -31,7 +31,6 @@ from otpservice.logging import ScrubCodesFilter
 from wallet.models import LedgerEntry
 
 # fake_twilio, fake_sendgrid, live, published
-pytest_plugins = ["otp.tests.fake_fixtures", "otp.tests.delivery_support"]
 pytestmark = pytest.mark.django_db
 
 SDK_LOGGERS = ("twilio", "twilio.http_client", "sendgrid", "python_http_client", "urllib3")

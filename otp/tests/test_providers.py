@@ -16,8 +16,6 @@ from otp.delivery.twilio_whatsapp import TwilioWhatsAppProvider
 
 from .fakes import FakeSendGrid, FakeTwilio
 
-pytest_plugins = ["otp.tests.fake_fixtures"]
-
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "test-auth-token"
 CODE = "482913"

@@ -16,7 +16,6 @@ from otp.tasks import deliver_code
 from otp.tests.delivery_support import run_as_worker
 from wallet.models import LedgerEntry
 
-pytest_plugins = ["otp.tests.delivery_support"]  # published
 pytestmark = pytest.mark.django_db
 
 RECIPIENTS = {"email": "a@example.com", "sms": "+14155552671", "whatsapp": "+14155552672"}
@@ -143,6 +142,64 @@ def test_a_task_whose_generation_a_resend_replaced_before_sending_refunds_it(
     ]
     attempt = DeliveryAttempt.objects.get()
     assert (attempt.generation, attempt.outcome, attempt.error) == (1, "failed", tasks.SUPERSEDED_REASON)
+
+
+class _FailsWhileAResendLands:
+    """A provider that, mid-call, sees a resend replace the code, then answers 503."""
+
+    name = "flaky"
+
+    def __init__(self, api, token, capture):
+        self.api, self.token, self.capture = api, token, capture
+
+    def send(self, message):
+        from otp.delivery.base import TransientDeliveryError
+
+        with self.capture(execute=False):
+            response = self.api.post("/api/v1/otp/resend", {"session_token": self.token})
+        assert response.status_code == 200, response.json()
+        raise TransientDeliveryError("HTTP 503", status=503)
+
+
+def _generations(entries):
+    return [(e.kind, e.idempotency_key.rsplit(":", 1)[1]) for e in entries]
+
+
+def test_a_transient_failure_after_a_resend_replaced_the_code_refunds_it_without_retrying(
+    api, settings, monkeypatch, django_capture_on_commit_callbacks, published
+):
+    settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
+    sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
+    provider = _FailsWhileAResendLands(api, sent["session_token"], django_capture_on_commit_callbacks)
+    monkeypatch.setattr(tasks, "provider_for", lambda channel: provider)
+
+    run_as_worker(row)  # no Retry raised: nothing left to send for generation 1
+
+    assert published == []
+    entries = LedgerEntry.objects.filter(session_id=sent["session_id"]).order_by("pk")
+    assert _generations(entries) == [("charge", "1"), ("charge", "2"), ("refund", "1")]
+    row.refresh_from_db()
+    assert (row.generation, row.delivery_status) == (2, "QUEUED")
+
+
+def test_a_comeback_after_a_dead_attempt_refunds_a_generation_a_resend_replaced(
+    api, settings, django_capture_on_commit_callbacks
+):
+    # A worker child died holding a fresh claim; the user resent inside the lease (the resend
+    # leaves a fresh claim's refund to its task); the requeued task comes back to a replaced code.
+    settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
+    sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
+    ChannelVerification.objects.filter(pk=row.pk).update(claimed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False):
+        assert api.post("/api/v1/otp/resend", {"session_token": sent["session_token"]}).status_code == 200
+    assert not LedgerEntry.objects.filter(kind="refund").exists()
+
+    run_as_worker(row, generation=1)
+    run_as_worker(row, generation=1)  # a second comeback refunds nothing more
+
+    entries = LedgerEntry.objects.filter(session_id=sent["session_id"]).order_by("pk")
+    assert _generations(entries) == [("charge", "1"), ("charge", "2"), ("refund", "1")]
+    assert DeliveryAttempt.objects.filter(generation=1, error=tasks.SUPERSEDED_REASON).count() == 1
 
 
 def test_task_retakes_a_claim_older_than_the_lease(api, outbox_file, settings, django_capture_on_commit_callbacks):

@@ -19,7 +19,6 @@ from otp.tests.delivery_support import (
 from otp.tests.fakes import sendgrid_signer, twilio_signature
 from wallet.models import LedgerEntry
 
-pytest_plugins = ["otp.tests.fake_fixtures", "otp.tests.delivery_support"]  # fake_twilio, fake_sendgrid, live
 pytestmark = pytest.mark.django_db
 
 SIGNER = sendgrid_signer()

@@ -39,7 +39,6 @@ from otp.tests.worker_support import (
 from otpservice.celery import app
 from wallet.models import LedgerEntry
 
-pytest_plugins = ["otp.tests.fake_fixtures"]  # fake_twilio, fake_sendgrid
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.redis,
