@@ -43,7 +43,7 @@ def channels_fail_undelivered(*, now: datetime) -> int:
     A row under a fresh claim is left alone: its worker may be talking to the provider now.
     Only QUEUED rows are read, through the partial index otp_chan_queued.
     """
-    from .tasks import channel_delivery_failed
+    from .services.delivery import channel_delivery_failed
 
     lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
     stale = ChannelVerification.objects.filter(

@@ -18,11 +18,11 @@ from .delivery.registry import provider_for
 from .hashing import generate_code, hash_code
 from .messages import message_render
 from .models import ChannelVerification, DeliveryAttempt, DeliveryStatus, OTPSession
+from .services.delivery import channel_delivery_failed, channel_superseded
 
 logger = logging.getLogger("otp.tasks")
 
 QUEUES = {"email": "otp.email", "sms": "otp.sms", "whatsapp": "otp.whatsapp"}
-SUPERSEDED_REASON = "Superseded by a resend before delivery"
 # A task that meets another attempt's fresh claim looks again this long after that lease ends.
 LEASE_MARGIN_SECONDS = 1.0
 # Writing down a send the provider accepted: tries, and the pause before the n-th retry is n times this.
@@ -251,29 +251,6 @@ def _backoff(tries: int) -> float:
     """Exponential backoff with full jitter, capped."""
     base = otp_setting("DELIVERY_RETRY_BASE_SECONDS")
     return random.uniform(0, min(base * 2 ** (tries - 1), otp_setting("DELIVERY_RETRY_MAX_SECONDS")))
-
-
-def channel_delivery_failed(*, row: ChannelVerification, generation: int) -> None:
-    """Refund a channel that failed for good; a second report of the same failure refunds nothing."""
-    from wallet.services import wallet_refund_channel
-
-    wallet_refund_channel(channel_row=row, generation=generation)
-
-
-def channel_superseded(*, row: ChannelVerification, generation: int) -> None:
-    """A resend replaced this generation before it went out: note it among the attempts, refund it
-    once (the resend, the task or its comeback may each get here)."""
-    with transaction.atomic():
-        noted = DeliveryAttempt.objects.filter(channel_row=row, generation=generation, error=SUPERSEDED_REASON)
-        if not noted.exists():
-            DeliveryAttempt.objects.create(
-                channel_row=row,
-                generation=generation,
-                provider="",
-                outcome=DeliveryAttempt.Outcome.FAILED,
-                error=SUPERSEDED_REASON,
-            )
-        channel_delivery_failed(row=row, generation=generation)
 
 
 @shared_task(name="otp.housekeeping", ignore_result=True)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from otpservice.errors import error_body
 
 from .delivery.signatures import sendgrid_signature_valid, twilio_signature_valid
-from .services_delivery import channel_delivery_report
+from .services.delivery import channel_delivery_report
 
 logger = logging.getLogger("otp.webhooks")
 

@@ -96,7 +96,7 @@ def _refund_unsent(targets: list[ChannelVerification], *, now) -> None:
     so it is not refunded here: if that task finds its generation gone before sending, it refunds
     it itself (otp.tasks.deliver_code); if it sent, the charge stands.
     """
-    from ..tasks import channel_superseded
+    from .delivery import channel_superseded
 
     abandoned = now - timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
     for row in targets:

@@ -7,7 +7,8 @@ import pytest
 
 from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
 from otp.presenters import iso
-from otp.tasks import SUPERSEDED_REASON, deliver_code
+from otp.services.delivery import SUPERSEDED_REASON
+from otp.tasks import deliver_code
 from wallet.models import LedgerEntry, Wallet
 
 pytestmark = pytest.mark.django_db

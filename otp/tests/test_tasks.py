@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from otp import tasks
 from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, DeliveryAttempt, IdempotencyRecord, OTPSession, OutboxMessage
+from otp.services.delivery import SUPERSEDED_REASON
 from otp.tasks import deliver_code
 from otp.tests.delivery_support import run_as_worker
 from wallet.models import LedgerEntry
@@ -141,7 +142,7 @@ def test_a_task_whose_generation_a_resend_replaced_before_sending_refunds_it(
         ("charge", "1"), ("charge", "2"), ("refund", "1")
     ]
     attempt = DeliveryAttempt.objects.get()
-    assert (attempt.generation, attempt.outcome, attempt.error) == (1, "failed", tasks.SUPERSEDED_REASON)
+    assert (attempt.generation, attempt.outcome, attempt.error) == (1, "failed", SUPERSEDED_REASON)
 
 
 class _FailsWhileAResendLands:
@@ -199,7 +200,7 @@ def test_a_comeback_after_a_dead_attempt_refunds_a_generation_a_resend_replaced(
 
     entries = LedgerEntry.objects.filter(session_id=sent["session_id"]).order_by("pk")
     assert _generations(entries) == [("charge", "1"), ("charge", "2"), ("refund", "1")]
-    assert DeliveryAttempt.objects.filter(generation=1, error=tasks.SUPERSEDED_REASON).count() == 1
+    assert DeliveryAttempt.objects.filter(generation=1, error=SUPERSEDED_REASON).count() == 1
 
 
 def test_task_retakes_a_claim_older_than_the_lease(api, outbox_file, settings, django_capture_on_commit_callbacks):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from otp.models import ChannelVerification, OTPSession
-from otp.tasks import channel_delivery_failed
+from otp.services.delivery import channel_delivery_failed
 from wallet.models import LedgerEntry, Wallet
 from wallet.services import wallet_charge, wallet_topup
 

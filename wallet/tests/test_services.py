@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Account
 from otp.exceptions import IdempotencyKeyReused
 from otp.models import ChannelVerification, OTPSession
-from otp.services_delivery import channel_delivery_report
-from otp.tasks import channel_delivery_failed, deliver_code
+from otp.services.delivery import channel_delivery_failed, channel_delivery_report
+from otp.tasks import deliver_code
 from wallet.exceptions import InsufficientBalance, InvalidAmount
 from wallet.models import LedgerEntry, LedgerKind, Price, Wallet
 from wallet.services import (
