@@ -10,6 +10,7 @@ from accounts.services import api_key_revoke
 from otp.models import ChannelVerification, IdempotencyRecord, OTPSession, OutboxMessage
 from otpservice.errors import PayloadTooLarge
 from otpservice.parsers import StrictJSONParser
+from otpservice.tests.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +20,6 @@ VALID = {"channels": ["email", "sms"], "recipients": {"email": "a@example.com", 
 
 def body_with(**changes):
     return {**VALID, **changes}
-
-
-def assert_error(response, status, code, field=None, type_="validation_error"):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"]["code"] == code
-    assert body["error"]["type"] == type_
-    assert body["code"] == code
-    assert body["message"] == body["error"]["message"]
-    assert body["details"] == body["error"]["details"]
-    if field is not None:
-        assert body["details"]["field"] == field
-    return body
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxM
 from otp.presenters import iso
 from otp.services.delivery import SUPERSEDED_REASON
 from otp.tasks import deliver_code
+from otpservice.tests.envelope import assert_error as assert_envelope
 from wallet.models import LedgerEntry, Wallet
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,8 @@ def resend_ok(client, sent, channels=None):
 
 
 def assert_error(response, status, code):
-    assert response.status_code == status, response.json()
-    assert response.json()["error"]["code"] == code
+    """The envelope with `code`; returns the response (for its headers)."""
+    assert_envelope(response, status, code, type_=None)
     return response
 
 

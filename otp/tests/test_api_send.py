@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from otp.models import ChannelVerification, IdempotencyRecord, OTPSession, OutboxMessage
+from otpservice.tests.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -18,22 +19,6 @@ RECIPIENTS = {"email": "Ada@EXAMPLE.com", "sms": "+14155552671", "whatsapp": "+4
 
 def send_body(channels=("email",), **extra):
     return {"channels": list(channels), "recipients": {ch: RECIPIENTS[ch] for ch in channels}, **extra}
-
-
-def assert_error(response, status, code, field=None, type_="validation_error"):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert body["error"]["code"] == code
-    assert body["error"]["type"] == type_
-    assert (body["code"], body["message"], body["details"]) == (
-        body["error"]["code"],
-        body["error"]["message"],
-        body["error"]["details"],
-    )
-    if field is not None:
-        assert body["details"]["field"] == field
-    return body
 
 
 # --- response shape -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from otp.models import ChannelVerification, OTPSession
+from otpservice.tests.envelope import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +33,6 @@ def listed(client, query=""):
     response = client.get(f"{SESSIONS}?{query}")
     assert response.status_code == 200, response.json()
     return [s["session_id"] for s in response.json()["data"]]
-
-
-def assert_error(response, status, code, field=None, type_="validation_error"):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert body["success"] is False
-    assert (body["error"]["code"], body["error"]["type"], body["code"]) == (code, type_, code)
-    assert (body["message"], body["details"]) == (body["error"]["message"], body["error"]["details"])
-    if field is not None:
-        assert body["details"]["field"] == field
-    return body
 
 
 # --- list and filters ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from itertools import permutations
 import pytest
 
 from otp.models import ChannelVerification, OTPSession
+from otpservice.tests.envelope import assert_error as assert_envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -36,9 +37,8 @@ def wrong(code):
 
 
 def assert_error(response, status, code):
-    assert response.status_code == status, response.json()
-    assert response.json()["error"]["code"] == code
-    return response.json()["details"]
+    """The envelope with `code`; returns its details."""
+    return assert_envelope(response, status, code, type_=None)["details"]
 
 
 def attempts_left(response):
