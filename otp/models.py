@@ -35,6 +35,15 @@ class DeliveryStatus(models.TextChoices):
 
 
 class OTPSessionQuerySet(models.QuerySet):
+    def reachable(self, *, account, sandbox_only: bool):
+        """The sessions an API key reaches: its account's, and only sandbox ones for a test key.
+
+        Key modes partition the data (as Stripe's test mode does): a live session answers a test
+        key exactly as an unknown one. Every session endpoint starts from here.
+        """
+        sessions = self.filter(account=account)
+        return sessions.filter(sandbox=True) if sandbox_only else sessions
+
     def live(self, now):
         """Sessions a code may still be sent to or checked against: not ended, before expires_at."""
         return self.filter(status__in=OTPSession.LIVE_STATUSES, expires_at__gt=now)

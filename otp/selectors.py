@@ -67,6 +67,7 @@ def _status_filter(status: str, now: datetime) -> Q:
 def session_list(
     *,
     account: Account,
+    sandbox_only: bool,
     status: str | None = None,
     channel: str | None = None,
     sandbox: bool | None = None,
@@ -76,7 +77,7 @@ def session_list(
     page: int = 1,
     limit: int = 20,
 ) -> Page:
-    queryset = OTPSession.objects.filter(account=account)
+    queryset = OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
     if status:
         queryset = queryset.filter(_status_filter(status, timezone.now()))
     if channel:
@@ -94,8 +95,12 @@ def session_list(
     return paginate(queryset, page=page, limit=limit)
 
 
-def session_get(*, account: Account, session_id: str) -> OTPSession:
+def session_get(*, account: Account, sandbox_only: bool, session_id: str) -> OTPSession:
     try:
-        return OTPSession.objects.prefetch_related("channel_rows").get(account=account, pk=session_id)
+        return (
+            OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
+            .prefetch_related("channel_rows")
+            .get(pk=session_id)
+        )
     except (OTPSession.DoesNotExist, ValidationError, ValueError) as exc:
         raise SessionNotFound() from exc

@@ -77,6 +77,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         outcome = services.session_verify(
             account=request.user,
+            sandbox_only=request.auth.is_test,
             token=serializer.validated_data["session_token"],
             codes=serializer.validated_data["otps"],
         )
@@ -108,6 +109,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         outcome = services.session_resend(
             account=request.user,
+            sandbox_only=request.auth.is_test,
             token=serializer.validated_data["session_token"],
             channels=serializer.validated_data.get("channels"),
         )
@@ -148,18 +150,21 @@ class SessionViewSet(viewsets.GenericViewSet):
         metadata = {key[len("metadata.") :]: params[key] for key in params if key.startswith("metadata.")}
         if any(not key for key in metadata):
             raise InvalidRequest("metadata.: a metadata filter needs a key", details={"field": "metadata"})
-        page = selectors.session_list(account=request.user, metadata=metadata, **serializer.validated_data)
+        page = selectors.session_list(
+            account=request.user, sandbox_only=request.auth.is_test, metadata=metadata, **serializer.validated_data
+        )
         return Response(
             {"success": True, "data": [session_data(s) for s in page.items], "pagination": page.pagination}
         )
 
     @extend_schema(operation_id="otp_sessions_retrieve", responses={200: SessionResponseSchema, **ERRORS})
     def retrieve(self, request: Request, session_id: str) -> Response:
-        session = selectors.session_get(account=request.user, session_id=session_id)
+        session = selectors.session_get(account=request.user, sandbox_only=request.auth.is_test, session_id=session_id)
         return Response({"success": True, "data": session_data(session)})
 
     @extend_schema(operation_id="otp_sessions_cancel", request=None, responses={200: SessionResponseSchema, **ERRORS})
     def cancel(self, request: Request, session_id: str) -> Response:
-        session = services.session_cancel(account=request.user, session_id=session_id)
-        session = selectors.session_get(account=request.user, session_id=str(session.id))
+        scope = {"account": request.user, "sandbox_only": request.auth.is_test}
+        session = services.session_cancel(**scope, session_id=session_id)
+        session = selectors.session_get(**scope, session_id=str(session.id))
         return Response({"success": True, "data": session_data(session)})

@@ -61,8 +61,11 @@ def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVeri
     spend_cap_check(account=account)
 
 
-def session_for_token(*, account: Account, token: str) -> OTPSession:
-    """The caller's session named by a valid token, locked for the rest of the transaction."""
+def session_for_token(*, account: Account, sandbox_only: bool, token: str) -> OTPSession:
+    """The caller's session named by a valid token, locked for the rest of the transaction.
+
+    `sandbox_only` (a test key): a live session is not found, whatever the token says.
+    """
     try:
         claims = token_decode(secret=settings.OTP_TOKEN_SECRET, token=token)
     except TokenError as exc:
@@ -70,7 +73,11 @@ def session_for_token(*, account: Account, token: str) -> OTPSession:
     if claims.account_id != str(account.id):
         raise SessionNotFound()
     try:
-        return OTPSession.objects.select_for_update().get(account=account, pk=claims.session_id)
+        return (
+            OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
+            .select_for_update()
+            .get(pk=claims.session_id)
+        )
     except OTPSession.DoesNotExist as exc:
         raise SessionNotFound() from exc
 

@@ -31,10 +31,12 @@ class ResendOutcome:
     sandbox_codes: dict[str, str]
 
 
-def session_resend(*, account: Account, token: str, channels: list[str] | None) -> ResendOutcome:
+def session_resend(
+    *, account: Account, sandbox_only: bool, token: str, channels: list[str] | None
+) -> ResendOutcome:
     """New codes for unverified channels: same session and token, fresh expiry and attempts."""
     with transaction.atomic():
-        session = session_for_token(account=account, token=token)
+        session = session_for_token(account=account, sandbox_only=sandbox_only, token=token)
         now = timezone.now()  # after the lock, as in verify
         ended = ended_error(session)
         if ended is not None:
@@ -122,10 +124,14 @@ def _resend_targets(rows: list[ChannelVerification], channels: list[str] | None)
     return [by_channel[channel] for channel in channels]
 
 
-def session_cancel(*, account: Account, session_id: str) -> OTPSession:
+def session_cancel(*, account: Account, sandbox_only: bool, session_id: str) -> OTPSession:
     with transaction.atomic():
         try:
-            session = OTPSession.objects.select_for_update().get(account=account, pk=session_id)
+            session = (
+                OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
+                .select_for_update()
+                .get(pk=session_id)
+            )
         except (OTPSession.DoesNotExist, ValueError, DjangoValidationError) as exc:
             raise SessionNotFound() from exc
         ended = ended_error(session)

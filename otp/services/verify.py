@@ -29,10 +29,11 @@ class VerifyOutcome:
     any_right: bool
 
 
-def session_verify(*, account: Account, token: str, codes: dict[str, str]) -> VerifyOutcome:
+def session_verify(*, account: Account, sandbox_only: bool, token: str, codes: dict[str, str]) -> VerifyOutcome:
     """Check the submitted codes under a row lock, so attempts are counted exactly once each."""
     with transaction.atomic():
-        outcome, error = _verify_locked(account=account, token=token, codes=codes)
+        session = session_for_token(account=account, sandbox_only=sandbox_only, token=token)
+        outcome, error = _verify_locked(account=account, session=session, codes=codes)
     # Raised after commit: the failed attempt and a status change must persist.
     if error is not None:
         raise error
@@ -58,8 +59,7 @@ def _refusal(session: OTPSession, now: datetime) -> ServiceError | None:
     return None
 
 
-def _verify_locked(*, account: Account, token: str, codes: dict[str, str]):
-    session = session_for_token(account=account, token=token)
+def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, str]):
     # Read the clock once the lock is held: a request that waited for it must not judge expiry
     # by the time it arrived.
     now = timezone.now()
@@ -117,9 +117,8 @@ def _check_codes(*, session: OTPSession, by_channel: dict[str, ChannelVerificati
     wrong = 0
     for channel, code in codes.items():
         row = by_channel[channel]
-        if row.verified_at is not None:
-            results[channel] = {"success": True, "message": "Channel already verified"}
-            continue
+        # A verified channel's code is still checked: a backend that asks again must not accept
+        # anything because the channel was verified earlier.
         if wrong >= budget:
             results[channel] = {"success": False, "message": "Not checked: no attempts remaining"}
             continue
@@ -130,7 +129,9 @@ def _check_codes(*, session: OTPSession, by_channel: dict[str, ChannelVerificati
             code=code,
             code_hash=row.code_hash,
         )
-        if right:
+        if right and row.verified_at is not None:
+            results[channel] = {"success": True, "message": "Channel already verified"}
+        elif right:
             row.verified_at = now
             newly_verified.append(row)
             results[channel] = {"success": True, "message": "OTP verified"}

@@ -139,6 +139,36 @@ def test_one_right_and_one_wrong_code_is_200_not_verified_and_costs_an_attempt(s
 # --- token field ---------------------------------------------------------------------------------
 
 
+def test_a_wrong_code_for_an_already_verified_channel_is_wrong_and_costs_an_attempt(sandbox_api):
+    sent = send(sandbox_api)
+    codes = sent["sandbox_otps"]
+    assert_ok(verify(sandbox_api, sent, {"email": codes["email"]}), "PARTIAL")
+    # A backend that asks again for the email code must not accept anything.
+    assert attempts_left(verify(sandbox_api, sent, {"email": wrong(codes["email"])})) == 2
+    assert OTPSession.objects.get(pk=sent["session_id"]).failed_attempts == 1
+
+
+def test_a_wrong_code_for_a_verified_channel_beside_a_right_one_is_not_verified(sandbox_api):
+    sent = send(sandbox_api, ALL)
+    codes = sent["sandbox_otps"]
+    assert_ok(verify(sandbox_api, sent, {"email": codes["email"]}), "PARTIAL")
+    body = assert_ok(verify(sandbox_api, sent, {"email": wrong(codes["email"]), "sms": codes["sms"]}), "PARTIAL")
+    assert body["verified"] is False
+    assert body["verification_results"]["email"] == {"success": False, "message": "Invalid OTP"}
+    assert body["verification_results"]["sms"] == {"success": True, "message": "OTP verified"}
+    assert body["attempts_remaining"] == 2
+
+
+def test_the_right_code_for_an_already_verified_channel_is_still_right(sandbox_api):
+    sent = send(sandbox_api, ALL)
+    codes = sent["sandbox_otps"]
+    assert_ok(verify(sandbox_api, sent, {"email": codes["email"]}), "PARTIAL")
+    body = assert_ok(verify(sandbox_api, sent, {"email": codes["email"]}), "PARTIAL")
+    assert body["verified"] is True
+    assert body["verification_results"]["email"] == {"success": True, "message": "Channel already verified"}
+    assert body["attempts_remaining"] == 3
+
+
 @pytest.mark.parametrize("key", ["session_token", "token"])
 def test_token_is_accepted_under_either_name(sandbox_api, key):
     sent = send(sandbox_api, ["email"])
