@@ -1,8 +1,10 @@
 """Read-only contacts API."""
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.permissions import LiveKeyRequired
 from otp.presenters import iso
 from otp.schema import ERRORS, PaginationSchema
 from otp.selectors import paginate
@@ -55,6 +57,8 @@ def contact_data(contact: Contact) -> dict:
 
 
 class ContactViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, LiveKeyRequired]
+
     @extend_schema(
         operation_id="contacts_list",
         parameters=[PageQuery],

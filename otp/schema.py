@@ -31,6 +31,7 @@ ERRORS = {
     ),
     401: _error("authentication_failed"),
     402: _error("insufficient_balance"),
+    403: _error("permission_denied: a test key on a resource that holds live data (contacts)"),
     404: _error("session_not_found"),
     409: _error("already_verified, session_cancelled"),
     410: _error("otp_expired"),

@@ -97,3 +97,15 @@ def test_a_live_key_acts_on_its_sandbox_sessions(api, sandbox_api):
         f"{BASE}/verify", {"session_token": own["session_token"], "otps": own["sandbox_otps"]}
     )
     assert response.json()["status"] == "VERIFIED"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts", "/api/v1/contacts/00000000-0000-4000-8000-000000000000"])
+def test_a_test_key_cannot_reach_contacts_which_hold_live_users_data(sandbox_api, api, path):
+    body = assert_error(sandbox_api.get(path), 403, "permission_denied", type_="permission_error")
+    assert "sk_live_" in body["message"]
+    assert api.get("/api/v1/contacts").status_code == 200
+
+
+def test_a_test_key_reads_the_wallet_it_is_never_charged_from(sandbox_api, api):
+    assert sandbox_api.get("/api/v1/wallet").json()["data"] == api.get("/api/v1/wallet").json()["data"]
+    assert sandbox_api.get("/api/v1/wallet/transactions").status_code == 200

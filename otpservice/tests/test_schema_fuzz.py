@@ -142,8 +142,8 @@ def test_sandbox_session_answers_match_the_schema_from_send_to_verified(account_
     assert detail["data"]["status"] == "VERIFIED"
     listed = api("GET", "/api/v1/otp/sessions", 200, query={"status": "VERIFIED", "channel": "sms", "metadata.order": "7"})
     assert [s["session_id"] for s in listed["data"]] == [sent["session_id"]]
-    # Sandbox verifications prove nothing (the caller was handed the codes), so no contact is made.
-    assert api("GET", "/api/v1/contacts", 200)["data"] == []
+    # Contacts hold live users' data: a test key is refused them (and sandbox sessions make none).
+    assert error_code(api("GET", "/api/v1/contacts", 403)) == "permission_denied"
 
 
 def test_cancel_lock_and_not_found_answers_match_the_schema(account_keys):
