@@ -4,11 +4,10 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
-from time import sleep
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -18,16 +17,16 @@ from .delivery.registry import provider_for
 from .hashing import generate_code, hash_code
 from .messages import message_render
 from .models import ChannelVerification, DeliveryAttempt, DeliveryStatus, OTPSession
-from .services.delivery import channel_delivery_failed, channel_superseded
+from .services.delivery import channel_failed_for_good, channel_sent_record, channel_superseded
 
 logger = logging.getLogger("otp.tasks")
 
 QUEUES = {"email": "otp.email", "sms": "otp.sms", "whatsapp": "otp.whatsapp"}
 # A task that meets another attempt's fresh claim looks again this long after that lease ends.
 LEASE_MARGIN_SECONDS = 1.0
-# Writing down a send the provider accepted: tries, and the pause before the n-th retry is n times this.
-RECORD_TRIES = 3
-RECORD_PAUSE_SECONDS = 0.5
+# The database is unreachable (connection refused or lost) or aborted the transaction (a deadlock, a
+# serialization failure): transient, so retried; a bug such as an IntegrityError is not.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def enqueue_delivery(*, channel_row_id: int, channel: str, generation: int, expires_in: float) -> None:
@@ -58,13 +57,18 @@ def _deliverable(channel_row_id: int, generation: int, now: datetime) -> QuerySe
     )
 
 
-def _claim(channel_row_id: int, generation: int, now: datetime, lease: timedelta) -> ChannelVerification | None:
-    """Take the row with one conditional UPDATE; None when another task has it or it is stale."""
-    claimed = (
-        _deliverable(channel_row_id, generation, now)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease))
-        .update(claimed_at=now)
-    )
+def _claim(
+    channel_row_id: int, generation: int, now: datetime, lease: timedelta, own_claim: datetime | None = None
+) -> ChannelVerification | None:
+    """Take the row with one conditional UPDATE; None when another task has it or it is stale.
+
+    `own_claim`: the claim an earlier try of this task took before a database error; it is ours
+    to retake at once instead of waiting for its lease to lapse.
+    """
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease)
+    if own_claim is not None:
+        free |= Q(claimed_at=own_claim)
+    claimed = _deliverable(channel_row_id, generation, now).filter(free).update(claimed_at=now)
     if not claimed:
         return None
     return ChannelVerification.objects.select_related("session").get(pk=channel_row_id)
@@ -94,13 +98,43 @@ def _lease_left(channel_row_id: int, generation: int, now: datetime, lease: time
     name="otp.deliver_code",
     bind=True,
     acks_late=True,
-    max_retries=None,  # provider tries are capped by OTP DELIVERY_MAX_TRIES (_on_failure); lease waits are not
+    max_retries=None,  # provider tries: OTP DELIVERY_MAX_TRIES; database errors: DELIVERY_DB_MAX_TRIES
     ignore_result=True,
 )
-def deliver_code(self, *, channel_row_id: int, generation: int) -> None:
+def deliver_code(
+    self,
+    *,
+    channel_row_id: int,
+    generation: int,
+    claim: str | None = None,
+    accepted: dict[str, str] | None = None,
+    db_errors: int = 0,
+) -> None:
+    """Send one generation's code. `claim` is the claim time of an attempt that met a database error
+    (its retry may retake that claim at once); `accepted` is a send the provider took that is still
+    to be recorded (the retry only records it, it never sends again)."""
+    if accepted is not None:
+        _record_or_retry(self, channel_row_id, generation, SendResult(**accepted), db_errors)
+        return
     now = timezone.now()
+    try:
+        _deliver(self, channel_row_id, generation, now=now, own_claim=_parse_claim(claim))
+    except DATABASE_DOWN as exc:
+        # Nothing went out (a send the provider accepted is recorded apart, above): retrying can
+        # only help, and acking would leave the user without a code.
+        _retry_after_database_error(
+            self, exc, what="Delivery", channel_row_id=channel_row_id, generation=generation, db_errors=db_errors,
+            kwargs={"claim": now.isoformat()},
+        )
+
+
+def _parse_claim(claim: str | None) -> datetime | None:
+    return datetime.fromisoformat(claim) if claim else None
+
+
+def _deliver(task, channel_row_id: int, generation: int, *, now: datetime, own_claim: datetime | None) -> None:
     lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
-    row = _claim(channel_row_id, generation, now, lease)
+    row = _claim(channel_row_id, generation, now, lease, own_claim)
     if row is None:
         # Stale (other generation, sent, failed, session over): done. Held by another attempt's
         # fresh claim: that attempt may be mid-send, or its worker child died and Celery requeued
@@ -110,12 +144,12 @@ def deliver_code(self, *, channel_row_id: int, generation: int) -> None:
         if wait is None:
             _refund_if_superseded_unsent(channel_row_id, generation)
             return
-        if self.request.is_eager:
+        if task.request.is_eager:
             # An eager retry runs again at once, in-process, whatever the countdown: it would spin.
             # The claimant keeps the row; housekeeping refunds it if it never goes out.
             logger.info("Channel row %s generation %s is held by another attempt", channel_row_id, generation)
             return
-        raise self.retry(countdown=wait + LEASE_MARGIN_SECONDS)
+        raise task.retry(countdown=wait + LEASE_MARGIN_SECONDS)
     session: OTPSession = row.session
     code = generate_code(session.otp_length)
     code_hash = hash_code(
@@ -147,54 +181,51 @@ def deliver_code(self, *, channel_row_id: int, generation: int) -> None:
         detail = str(exc).replace(code, "•" * len(code))
         # No traceback: its frames and message can hold the plain code.
         logger.error("Delivery of %s/%s cannot start: %s: %s", row.session_id, row.channel, type(exc).__name__, detail)
-        _fail_for_good(
+        channel_failed_for_good(
             row=row, generation=generation, provider="", error=f"Delivery misconfigured: {type(exc).__name__}: {detail}"
         )
         return
     try:
         result = provider.send(message)
     except DeliveryError as exc:
-        _on_failure(self, row=row, generation=generation, provider=provider.name, error=exc)
+        _on_failure(task, row=row, generation=generation, provider=provider.name, error=exc)
         return
-    _record_sent(row=row, generation=generation, result=result)
+    _record_or_retry(task, row.pk, generation, result, 0)
 
 
-def _record_sent(*, row: ChannelVerification, generation: int, result: SendResult) -> None:
-    """Write down a send the provider accepted. The message is out: a database error here must not
-    fail or refund the channel, so the write is retried, and logged with the provider's message id
-    for reconciliation if it never succeeds."""
-    for attempt in range(1, RECORD_TRIES + 1):
-        try:
-            with transaction.atomic():
-                DeliveryAttempt.objects.create(
-                    channel_row=row,
-                    generation=generation,
-                    provider=result.provider,
-                    provider_message_id=result.message_id,
-                    outcome=DeliveryAttempt.Outcome.SENT,
-                )
-                ChannelVerification.objects.filter(
-                    pk=row.pk, generation=generation, claimed_at=row.claimed_at, delivery_status=DeliveryStatus.QUEUED
-                ).update(
-                    delivery_status=DeliveryStatus.SENT,
-                    provider=result.provider,
-                    provider_message_id=result.message_id,
-                    last_error="",
-                )
-            return
-        except DatabaseError:
-            if attempt == RECORD_TRIES:
-                logger.exception(
-                    "Delivery of %s/%s was accepted by %s as %s but could not be recorded",
-                    row.session_id,
-                    row.channel,
-                    result.provider,
-                    result.message_id,
-                )
-                return
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()  # a dropped connection reconnects on the next try
-            sleep(RECORD_PAUSE_SECONDS * attempt)
+def _record_or_retry(task, channel_row_id: int, generation: int, result: SendResult, db_errors: int) -> None:
+    """Record a send the provider accepted; on a database error, retry the record alone, later.
+
+    The broker holds the provider's message id until the database takes it, so the record is not
+    lost and the message is never sent twice for it.
+    """
+    try:
+        channel_sent_record(row_id=channel_row_id, generation=generation, result=result)
+    except DATABASE_DOWN as exc:
+        _retry_after_database_error(
+            task, exc, what=f"Recording the send {result.provider} accepted as {result.message_id}",
+            channel_row_id=channel_row_id, generation=generation, db_errors=db_errors,
+            kwargs={"accepted": {"provider": result.provider, "message_id": result.message_id}},
+            # The record outlives the code: the message is out and must be accounted for.
+            expires=None,
+        )
+
+
+def _retry_after_database_error(
+    task, exc: Exception, *, what: str, channel_row_id: int, generation: int, db_errors: int, kwargs: dict, **options
+) -> None:
+    tries = db_errors + 1
+    where = f"channel row {channel_row_id} generation {generation}"
+    if task.request.is_eager or tries >= otp_setting("DELIVERY_DB_MAX_TRIES"):
+        # Eager (no broker): nothing can wait for the database. Before a send, the row stays QUEUED
+        # and housekeeping refunds it once its session ends.
+        logger.error("%s of %s gave up after %s database errors: %s", what, where, tries, type(exc).__name__)
+        return
+    logger.warning("%s of %s met a database error (%s); retry %s", what, where, type(exc).__name__, tries)
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # the retry reconnects
+    retry_kwargs = {"channel_row_id": channel_row_id, "generation": generation, "db_errors": tries, **kwargs}
+    raise task.retry(kwargs=retry_kwargs, countdown=_backoff(tries), **options)
 
 
 def _on_failure(task, *, row: ChannelVerification, generation: int, provider: str, error: DeliveryError) -> None:
@@ -205,7 +236,7 @@ def _on_failure(task, *, row: ChannelVerification, generation: int, provider: st
     ).count() + 1
     if not error.transient or tries >= otp_setting("DELIVERY_MAX_TRIES"):
         logger.warning("Delivery of %s/%s failed for good: %s", row.session_id, row.channel, error)
-        _fail_for_good(row=row, generation=generation, provider=provider, error=str(error))
+        channel_failed_for_good(row=row, generation=generation, provider=provider, error=str(error))
         return
     DeliveryAttempt.objects.create(
         channel_row=row,
@@ -223,28 +254,7 @@ def _on_failure(task, *, row: ChannelVerification, generation: int, provider: st
         # resend left the refund to us (our claim was fresh).
         channel_superseded(row=row, generation=generation)
         return
-    raise task.retry(countdown=_backoff(tries), exc=error)
-
-
-def _fail_for_good(*, row: ChannelVerification, generation: int, provider: str, error: str) -> None:
-    """Record the failure, mark the channel FAILED and refund this generation, in one transaction.
-
-    A generation a resend replaced meanwhile is refunded too (it never went out); the new one is
-    left alone.
-    """
-    with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            channel_row=row,
-            generation=generation,
-            provider=provider,
-            outcome=DeliveryAttempt.Outcome.FAILED,
-            error=error[:500],
-        )
-        updated = ChannelVerification.objects.filter(
-            pk=row.pk, generation=generation, delivery_status=DeliveryStatus.QUEUED
-        ).update(delivery_status=DeliveryStatus.FAILED, provider=provider, last_error=error[:500], code_hash="")
-        if updated or not ChannelVerification.objects.filter(pk=row.pk, generation=generation).exists():
-            channel_delivery_failed(row=row, generation=generation)
+    raise task.retry(kwargs={"channel_row_id": row.pk, "generation": generation}, countdown=_backoff(tries), exc=error)
 
 
 def _backoff(tries: int) -> float:

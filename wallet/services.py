@@ -276,20 +276,19 @@ def _charge_entries(*, wallet_id, balance_before, session, charged, actor, gener
 
 
 def wallet_refund_channel(
-    *, channel_row: ChannelVerification, generation: int, actor: str = REFUND_ACTOR
+    *, session_id, channel: str, generation: int, actor: str = REFUND_ACTOR
 ) -> LedgerEntry | None:
     """Give back what this channel's generation was charged, exactly once.
 
-    None when there is nothing to refund: a sandbox or free send, or a refund already made
-    (a failure reported twice, by the task and by a provider callback, refunds once).
+    By opaque reference (a session id, a channel name, a code generation). None when there is
+    nothing to refund: a sandbox or free send, or a refund already made (a failure reported twice,
+    by the task and by a provider callback, refunds once).
     """
     charge = (
         LedgerEntry.objects.select_related("wallet")
         .filter(
             kind=LedgerKind.CHARGE,
-            idempotency_key=charge_key(
-                session_id=channel_row.session_id, channel=channel_row.channel, generation=generation
-            ),
+            idempotency_key=charge_key(session_id=session_id, channel=channel, generation=generation),
         )
         .first()
     )
@@ -301,10 +300,41 @@ def wallet_refund_channel(
             kind=LedgerKind.REFUND,
             amount=-charge.amount,
             actor=actor,
-            idempotency_key=refund_key(
-                session_id=channel_row.session_id, channel=channel_row.channel, generation=generation
-            ),
+            idempotency_key=refund_key(session_id=session_id, channel=channel, generation=generation),
             session_id=charge.session_id,
-            channel=channel_row.channel,
+            channel=channel,
+        )
+    return entry if created else None
+
+
+def wallet_refund_reverse(
+    *, session_id, channel: str, generation: int, actor: str = REFUND_ACTOR
+) -> LedgerEntry | None:
+    """Charge again, once, what a refund gave back for a message that turned out to have gone out.
+
+    None when that generation was never refunded (or its reversal is already posted). Raises
+    InsufficientBalance, changing nothing, when the balance cannot cover it: a wallet is never
+    overdrawn.
+    """
+    refund = (
+        LedgerEntry.objects.select_related("wallet")
+        .filter(
+            kind=LedgerKind.REFUND,
+            idempotency_key=refund_key(session_id=session_id, channel=channel, generation=generation),
+        )
+        .first()
+    )
+    if refund is None:
+        return None
+    with transaction.atomic():
+        entry, created = _post_once(
+            wallet=refund.wallet,
+            kind=LedgerKind.CHARGE,
+            amount=-refund.amount,
+            actor=actor,
+            idempotency_key=f"{charge_key(session_id=session_id, channel=channel, generation=generation)}:after-refund",
+            session_id=refund.session_id,
+            channel=channel,
+            note="Refund reversed: the provider had accepted the message",
         )
     return entry if created else None

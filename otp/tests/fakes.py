@@ -6,6 +6,7 @@ import json
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +50,8 @@ class _FakeServer:
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Called with each request before it is answered: a test's hook for a fault at that moment.
+        self.on_request: Callable[[RecordedRequest], None] | None = None
 
     # Lifecycle -----------------------------------------------------------------------------------
     def start(self) -> Self:
@@ -140,6 +143,8 @@ class _FakeServer:
             record.json = json.loads(body)
         with self._lock:
             reply = self._replies.popleft() if self._replies else Reply(kind="ok")
+        if self.on_request is not None:
+            self.on_request(record)
         status, response_headers, payload = self.render(record, reply)
         record.response_status, record.response_headers, record.response_json = (
             status, response_headers, payload

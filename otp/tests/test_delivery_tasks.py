@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from celery.exceptions import Retry
 from django.core.cache import cache
-from django.db import OperationalError
 from django.utils import timezone
 
 from otp import tasks
@@ -241,52 +240,6 @@ def test_a_message_that_cannot_be_rendered_fails_for_good_without_the_code_in_th
     assert live.twilio.requests == []
     row = assert_failed_for_good_and_refunded(api, sent, "sms", "KeyError")
     assert leaked(codes, row.last_error) == []
-
-
-def failing_writes(monkeypatch, times: int) -> list[int]:
-    """DeliveryAttempt inserts raise OperationalError the first `times` calls; returns the call log."""
-    calls = []
-    create = DeliveryAttempt.objects.create
-
-    def flaky(**kwargs):
-        calls.append(1)
-        if len(calls) <= times:
-            raise OperationalError("server closed the connection unexpectedly")
-        return create(**kwargs)
-
-    monkeypatch.setattr(DeliveryAttempt.objects, "create", flaky)
-    monkeypatch.setattr(tasks, "sleep", lambda seconds: None)
-    return calls
-
-
-def test_a_database_error_after_the_provider_accepted_is_retried_and_recorded_as_sent(
-    api, live, monkeypatch, django_capture_on_commit_callbacks
-):
-    calls = failing_writes(monkeypatch, times=1)
-    sent = send(api, django_capture_on_commit_callbacks, ["sms"])
-
-    (request,) = live.twilio.requests
-    row = rows_of(sent)["sms"]
-    assert (row.delivery_status, row.provider_message_id) == ("SENT", request.response_json["sid"])
-    assert (len(calls), outcomes(row)) == (2, ["sent"])
-    assert not LedgerEntry.objects.filter(kind="refund").exists()
-    assert verify(api, sent["session_token"], {"sms": twilio_code(request)}).json()["status"] == "VERIFIED"
-
-
-def test_a_send_that_cannot_be_recorded_is_logged_with_its_message_id_never_failed_or_refunded(
-    api, live, monkeypatch, caplog, django_capture_on_commit_callbacks
-):
-    calls = failing_writes(monkeypatch, times=tasks.RECORD_TRIES)
-    sent = send(api, django_capture_on_commit_callbacks, ["sms"])
-
-    (request,) = live.twilio.requests
-    row = rows_of(sent)["sms"]
-    assert len(calls) == tasks.RECORD_TRIES
-    assert row.delivery_status == "QUEUED" and row.code_hash  # the code that went out still verifies
-    assert not DeliveryAttempt.objects.exists()
-    assert not LedgerEntry.objects.filter(kind="refund").exists()
-    assert f"accepted by twilio_sms as {request.response_json['sid']} but could not be recorded" in caplog.text
-    assert verify(api, sent["session_token"], {"sms": twilio_code(request)}).json()["status"] == "VERIFIED"
 
 
 # --- tasks that must send nothing ---------------------------------------------------------------

@@ -203,8 +203,8 @@ def test_refund_called_twice_credits_the_channel_once():
     session = _session(account, ["email", "sms"])
     wallet_charge(account=account, session=session, channels=["email", "sms"], actor="api")
     row = session.channel_rows.get(channel="sms")
-    first = wallet_refund_channel(channel_row=row, generation=1)
-    second = wallet_refund_channel(channel_row=row, generation=1)
+    first = wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1)
+    second = wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1)
     assert (first.kind, first.amount, first.channel, first.session_id) == ("refund", 150, "sms", session.pk)
     assert first.idempotency_key == f"refund:{session.pk}:sms:1"
     assert second is None
@@ -218,7 +218,7 @@ def test_refund_gives_back_what_was_charged_even_after_the_price_changed():
     session = _session(account, ["sms"])
     wallet_charge(account=account, session=session, channels=["sms"], actor="api")
     Price.objects.filter(account=None, channel="sms").update(amount=999)
-    refund = wallet_refund_channel(channel_row=session.channel_rows.get(), generation=1)
+    refund = wallet_refund_channel(session_id=session.pk, channel=session.channel_rows.get().channel, generation=1)
     assert refund.amount == 150
     assert balance_of(account) == 10_000
 
@@ -227,7 +227,7 @@ def test_refund_gives_back_what_was_charged_even_after_the_price_changed():
 def test_refund_of_a_channel_that_was_never_charged_does_nothing():
     account = account_with("1").account
     session = _session(account, ["sms"])
-    assert wallet_refund_channel(channel_row=session.channel_rows.get(), generation=1) is None
+    assert wallet_refund_channel(session_id=session.pk, channel=session.channel_rows.get().channel, generation=1) is None
     assert LedgerEntry.objects.filter(kind="refund").count() == 0
 
 
@@ -238,9 +238,9 @@ def test_refund_is_per_generation_so_a_resent_code_that_fails_is_refunded_too():
     wallet_charge(account=account, session=session, channels=["sms"], actor="api", generations={"sms": 1})
     wallet_charge(account=account, session=session, channels=["sms"], actor="api", generations={"sms": 2})
     row = session.channel_rows.get()
-    assert wallet_refund_channel(channel_row=row, generation=1).amount == 150
-    assert wallet_refund_channel(channel_row=row, generation=2).amount == 150
-    assert wallet_refund_channel(channel_row=row, generation=2) is None
+    assert wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1).amount == 150
+    assert wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=2).amount == 150
+    assert wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=2) is None
     assert balance_of(account) == 10_000
 
 
