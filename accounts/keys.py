@@ -1,11 +1,13 @@
 """API key format, generation and hashing (pure helpers, no database access)."""
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
 PREFIX_LENGTH = 12
 _MODES = {"sk_live_": "live", "sk_test_": "test"}
+_URLSAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,9 @@ def parse_key(raw: str) -> ParsedKey | None:
     for marker, mode in _MODES.items():
         if raw.startswith(marker):
             secret = raw[len(marker) :]
-            if len(secret) < PREFIX_LENGTH + 8 or not secret.isascii():
+            # Only the URL-safe alphabet generate_key uses: anything else (a NUL, a space) cannot be
+            # a key, and must not reach the prefix lookup, since PostgreSQL refuses NUL in text.
+            if len(secret) < PREFIX_LENGTH + 8 or not _URLSAFE.fullmatch(secret):
                 return None
             return ParsedKey(mode=mode, prefix=secret[:PREFIX_LENGTH], key_hash=hash_key(raw))
     return None

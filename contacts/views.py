@@ -8,7 +8,7 @@ from accounts.permissions import LiveKeyRequired
 from otp.presenters import iso
 from otp.schema import ERRORS, PaginationSchema
 from otp.selectors import paginate
-from otpservice.query import reject_unknown_params
+from otpservice.query import PageQuery, query_values
 
 from .models import Contact
 from .selectors import contact_get, contact_list
@@ -32,11 +32,6 @@ class ContactListResponse(serializers.Serializer):
     success = serializers.BooleanField()
     data = ContactSchema(many=True)
     pagination = PaginationSchema()
-
-
-class PageQuery(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
 
 def contact_data(contact: Contact) -> dict:
@@ -68,8 +63,7 @@ class ContactViewSet(viewsets.GenericViewSet):
         },
     )
     def list(self, request):
-        reject_unknown_params(request.query_params, PageQuery().fields)
-        query = PageQuery(data=request.query_params)
+        query = PageQuery(data=query_values(request.query_params, PageQuery().fields))
         query.is_valid(raise_exception=True)
         page = paginate(contact_list(account=request.user), **query.validated_data)
         return Response({"success": True, "data": [contact_data(c) for c in page.items], "pagination": page.pagination})

@@ -3,6 +3,8 @@ import json
 
 from rest_framework import serializers
 
+from otpservice.query import PageQuery
+
 from .models import Channel, SessionStatus, Strategy
 from .validation import RecipientError, normalize_email, normalize_phone
 
@@ -168,11 +170,9 @@ class ResendSerializer(StrictFieldsMixin, TokenMixin):
     channels = ChannelListField(required=False, allow_empty=False)
 
 
-class SessionFilterSerializer(serializers.Serializer):
+class SessionFilterSerializer(PageQuery):
     status = serializers.ChoiceField(choices=SessionStatus.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     sandbox = serializers.BooleanField(required=False, allow_null=True, default=None)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
-    page = serializers.IntegerField(min_value=1, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from otpservice.errors import InvalidRequest
-from otpservice.query import reject_unknown_params
+from otpservice.query import header_token, query_values
 
 from . import selectors, services
 from .presenters import iso, send_body, session_data, with_data
@@ -46,9 +46,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         values = serializer.validated_data
         sandbox = _is_sandbox(request, values["sandbox_mode"])
-        key = request.headers.get("Idempotency-Key", "")
-        if len(key) > 255:
-            raise InvalidRequest("Idempotency-Key is longer than 255 characters", details={"field": "Idempotency-Key"})
+        key = header_token(request.headers, "Idempotency-Key", max_length=255)
         outcome = services.session_send(
             account=request.user,
             recipients=values["recipients"],
@@ -143,8 +141,7 @@ class SessionViewSet(viewsets.GenericViewSet):
         responses={200: SessionListResponseSchema, **ERRORS},
     )
     def list(self, request: Request) -> Response:
-        params = request.query_params
-        reject_unknown_params(params, SessionFilterSerializer().fields, prefixes=("metadata.",))
+        params = query_values(request.query_params, SessionFilterSerializer().fields, prefixes=("metadata.",))
         serializer = SessionFilterSerializer(data={key: params[key] for key in params if not key.startswith("metadata.")})
         serializer.is_valid(raise_exception=True)
         metadata = {key[len("metadata.") :]: params[key] for key in params if key.startswith("metadata.")}

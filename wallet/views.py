@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from otp.presenters import iso
 from otp.schema import ERRORS, PaginationSchema
 from otp.selectors import paginate
-from otpservice.query import reject_unknown_params
+from otpservice.query import PageQuery, query_values
 
 from .models import LedgerEntry, LedgerKind
 from .money import format_units
@@ -36,12 +36,10 @@ class TransactionSchema(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class TransactionFilterSerializer(serializers.Serializer):
+class TransactionFilterSerializer(PageQuery):
     kind = serializers.ChoiceField(choices=LedgerKind.choices, required=False)
     created_after = serializers.DateTimeField(required=False)
     created_before = serializers.DateTimeField(required=False)
-    page = serializers.IntegerField(min_value=1, default=1)
-    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
 
 def transaction_data(entry: LedgerEntry) -> dict[str, Any]:
@@ -104,9 +102,8 @@ class WalletViewSet(viewsets.GenericViewSet):
         },
     )
     def transactions(self, request: Request) -> Response:
-        params = request.query_params
-        reject_unknown_params(params, TransactionFilterSerializer().fields)
-        query = TransactionFilterSerializer(data={key: params[key] for key in params})
+        params = query_values(request.query_params, TransactionFilterSerializer().fields)
+        query = TransactionFilterSerializer(data=params)
         query.is_valid(raise_exception=True)
         values = dict(query.validated_data)
         page, limit = values.pop("page"), values.pop("limit")
