@@ -130,7 +130,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Bodies larger than this are refused with payload_too_large before parsing.
+# Bodies larger than this are refused with payload_too_large before parsing. Provider webhooks
+# (otp/webhooks.py) read their body themselves under their own 1 MB bound.
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
