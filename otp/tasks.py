@@ -200,7 +200,7 @@ def _record_or_retry(task, channel_row_id: int, generation: int, result: SendRes
     lost and the message is never sent twice for it.
     """
     try:
-        channel_sent_record(row_id=channel_row_id, generation=generation, result=result)
+        channel_sent_record(row_id=channel_row_id, generation=generation, result=result, late=db_errors > 0)
     except DATABASE_DOWN as exc:
         _retry_after_database_error(
             task, exc, what=f"Recording the send {result.provider} accepted as {result.message_id}",

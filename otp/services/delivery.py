@@ -101,15 +101,36 @@ def channel_failed_for_good(*, row: ChannelVerification, generation: int, provid
             channel_delivery_failed(row=row, generation=generation)
 
 
-def channel_sent_record(*, row_id: int, generation: int, result: SendResult) -> None:
+def channel_sent_record(*, row_id: int, generation: int, result: SendResult, late: bool = False) -> None:
     """Write down a send the provider accepted: once, however often it is retried, and whatever
     was decided meanwhile.
 
-    The message is out, so this never fails or refunds the channel. When the record comes late (the
-    database was down, and meanwhile the claim lapsed and housekeeping or a resend judged this
-    generation never sent and refunded it), the refund is reversed: a delivered message is paid for.
+    The message is out, so this never fails or refunds the channel. When the record comes `late`
+    (a retry after a database error) or finds the row moved on, a refund made meanwhile for this
+    generation (housekeeping or a resend judged it never sent once the claim lapsed) is reversed:
+    a delivered message is paid for. The timely, usual record is one UPDATE and one INSERT.
     """
+    attempt = DeliveryAttempt(
+        channel_row_id=row_id,
+        generation=generation,
+        provider=result.provider,
+        provider_message_id=result.message_id,
+        outcome=DeliveryAttempt.Outcome.SENT,
+    )
+    # A late record may find the channel FAILED by housekeeping as never sent: it was sent.
+    movable = [DeliveryStatus.QUEUED, DeliveryStatus.FAILED] if late else [DeliveryStatus.QUEUED]
     with transaction.atomic():
+        moved = ChannelVerification.objects.filter(
+            pk=row_id, generation=generation, delivery_status__in=movable
+        ).update(
+            delivery_status=DeliveryStatus.SENT,
+            provider=result.provider,
+            provider_message_id=result.message_id,
+            last_error="",
+        )
+        if moved and not late:
+            attempt.save()
+            return
         row = _locked(row_id)
         if row is None:
             logger.warning(
@@ -119,41 +140,35 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult) -> 
                 result.message_id,
             )
             return
-        attempts = DeliveryAttempt.objects.filter(channel_row=row, generation=generation)
-        if not attempts.filter(outcome=DeliveryAttempt.Outcome.SENT, provider_message_id=result.message_id).exists():
-            DeliveryAttempt.objects.create(
-                channel_row=row,
-                generation=generation,
-                provider=result.provider,
-                provider_message_id=result.message_id,
-                outcome=DeliveryAttempt.Outcome.SENT,
-            )
-        if row.generation == generation and row.delivery_status in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
-            row.delivery_status = DeliveryStatus.SENT
-            row.provider, row.provider_message_id, row.last_error = result.provider, result.message_id, ""
-            row.save(update_fields=["delivery_status", "provider", "provider_message_id", "last_error", "updated_at"])
-        try:
-            with transaction.atomic():
-                reversed_refund = wallet_refund_reverse(
-                    session_id=row.session_id, channel=row.channel, generation=generation
-                )
-        except InsufficientBalance:
-            logger.error(
-                "Delivery of %s/%s generation %s was refunded as never sent, but %s had accepted it as %s; "
-                "the balance cannot cover reversing the refund",
-                row.session_id,
-                row.channel,
-                generation,
-                result.provider,
-                result.message_id,
-            )
-            return
-        if reversed_refund is not None:
-            logger.warning(
-                "Delivery of %s/%s generation %s was recorded late (%s %s): its refund was reversed",
-                row.session_id,
-                row.channel,
-                generation,
-                result.provider,
-                result.message_id,
-            )
+        recorded = DeliveryAttempt.objects.filter(
+            channel_row_id=row_id, generation=generation, provider_message_id=result.message_id
+        )
+        if not recorded.filter(outcome=DeliveryAttempt.Outcome.SENT).exists():
+            attempt.save()
+        _refund_reverse(row=row, generation=generation, result=result)
+
+
+def _refund_reverse(*, row: ChannelVerification, generation: int, result: SendResult) -> None:
+    try:
+        with transaction.atomic():
+            reversed_refund = wallet_refund_reverse(session_id=row.session_id, channel=row.channel, generation=generation)
+    except InsufficientBalance:
+        logger.error(
+            "Delivery of %s/%s generation %s was refunded as never sent, but %s had accepted it as %s; "
+            "the balance cannot cover reversing the refund",
+            row.session_id,
+            row.channel,
+            generation,
+            result.provider,
+            result.message_id,
+        )
+        return
+    if reversed_refund is not None:
+        logger.warning(
+            "Delivery of %s/%s generation %s was recorded late (%s %s): its refund was reversed",
+            row.session_id,
+            row.channel,
+            generation,
+            result.provider,
+            result.message_id,
+        )
