@@ -7,11 +7,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 logger = logging.getLogger("otpservice.errors")
+
+# Connection-level database failures (OperationalError also covers deadlocks and serialization
+# failures); a DataError or IntegrityError is a bug or bad input, never "the database is down".
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class ServiceError(Exception):
@@ -114,6 +120,17 @@ def error_body(*, type: str, code: str, message: str, details: dict[str, Any]) -
     }
 
 
+def error_json_response(error: ServiceError) -> JsonResponse:
+    """The envelope as a plain Django response, for views outside DRF."""
+    response = JsonResponse(
+        error_body(type=error.type, code=error.code, message=error.message, details=error.details),
+        status=error.status_code,
+    )
+    if error.retry_after is not None:
+        response["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return response
+
+
 def error_response(error: ServiceError) -> Response:
     response = Response(
         error_body(type=error.type, code=error.code, message=error.message, details=error.details),
@@ -174,6 +191,12 @@ def _first_code(codes: Any, field: str | None) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception of an API view becomes the envelope."""
+    return error_response(error_for(exc, context.get("request")))
+
+
+def error_for(exc: Exception, request: Any) -> ServiceError:
+    """The ServiceError an exception answers as; anything unforeseen is a logged server_error."""
     error: ServiceError
     if isinstance(exc, ServiceError):
         error = exc
@@ -197,15 +220,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     elif isinstance(exc, (drf.NotFound, Http404)):
         error = NotFound()
     elif isinstance(exc, drf.MethodNotAllowed):
-        error = MethodNotAllowed(f"Method {context['request'].method} not allowed")
+        error = MethodNotAllowed(f"Method {request.method} not allowed")
     elif isinstance(exc, drf.NotAcceptable):
         error = InvalidRequest(
             "Not acceptable: this API answers application/json", code="not_acceptable", status_code=406
         )
     elif isinstance(exc, drf.Throttled):
         error = RateLimited(retry_after=exc.wait)
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        # The database refused or dropped the connection, or aborted the transaction (a deadlock,
+        # a serialization failure): nothing the client sent is wrong, and trying again may work.
+        # Django closes the broken connection when the request ends, so the next one reconnects.
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        error = ServiceUnavailable(
+            "Service temporarily unavailable: the database cannot be reached; retry shortly",
+            details={"dependency": "database"},
+            retry_after=DATABASE_RETRY_AFTER_SECONDS,
+        )
     else:
-        request = context.get("request")
         request_id = getattr(request, "request_id", "") if request is not None else ""
         logger.exception("Unhandled error (request %s)", request_id)
         error = ServiceError(
@@ -215,4 +247,4 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             status_code=500,
             type="server_error",
         )
-    return error_response(error)
+    return error
