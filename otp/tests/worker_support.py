@@ -85,11 +85,11 @@ def worker_env(*, redis_url: str, twilio: FakeTwilio, sendgrid: FakeSendGrid) ->
 class Worker:
     """One `celery -A otpservice worker` in its own process group, output to a log file."""
 
-    def __init__(self, *, env: dict[str, str], log: Path) -> None:
+    def __init__(self, *, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
         self.log = log
         self.name = f"e2e-{uuid.uuid4().hex[:8]}@%h"
         command = [
-            str(CELERY), "-A", "otpservice", "worker", "-Q", ",".join(QUEUES), "--pool=prefork", "-c", "1",
+            str(CELERY), "-A", "otpservice", "worker", "-Q", ",".join(QUEUES), "--pool=prefork", "-c", str(concurrency),
             "--prefetch-multiplier=1", "-l", "INFO", "-n", self.name,
             # Nothing to gossip with; skipping these only makes start-up faster.
             "--without-mingle", "--without-gossip", "--without-heartbeat",
@@ -145,8 +145,9 @@ class Workers:
         self.tmp_path = tmp_path
         self.started: list[Worker] = []
 
-    def start(self, *, ready: bool = True) -> Worker:
-        worker = Worker(env=self.env, log=self.tmp_path / f"worker-{len(self.started)}.log")
+    def start(self, *, ready: bool = True, concurrency: int = 1) -> Worker:
+        log = self.tmp_path / f"worker-{len(self.started)}.log"
+        worker = Worker(env=self.env, log=log, concurrency=concurrency)
         self.started.append(worker)
         return worker.wait_ready() if ready else worker
 

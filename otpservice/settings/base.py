@@ -111,6 +111,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "otp.default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A lost broker is retried for as long as it takes (the default gives up after 100 tries and exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# No remote control (pidbox): with celery 5.7.0, the latest release, its Redis PUBLISH/SUBSCRIBE
+# socket on the consumer's connection can report a lost broker before the task consumer's pending
+# BRPOP does; the consumer then closes that connection twice and the second close restores the
+# unacknowledged messages through a transport collect() has already detached: "Unrecoverable
+# error: AttributeError('NoneType' object has no attribute 'hostname')" and the worker exits.
+# Gossip and mingle subscribe on that connection as well: workers run --without-gossip
+# --without-mingle (scripts/stack.sh). Readiness comes from otpservice.worker_presence instead.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 # A task that is not acknowledged within this window is handed to another worker (Redis transport).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 
