@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import Account
+from otpservice.recipients import canonical_recipient
 
 from .models import Contact
 
@@ -26,7 +27,8 @@ _CHANNEL_ORDER = ("email", "sms", "whatsapp")
 # A lost insert race is retried once it is visible; more than a couple of rounds means a bug.
 _ATTEMPTS = 3
 
-Address = tuple[str, str]  # (slot, value): ("email", "ada@example.com") or ("phone", "+1415…")
+# (slot, canonical identity): ("email", "ada@example.com") or ("phone", "+1415…")
+Address = tuple[str, str]
 
 
 def contact_record_verified(*, account: Account, rows) -> list[Contact]:
@@ -50,23 +52,28 @@ def contact_record_verified(*, account: Account, rows) -> list[Contact]:
 
 
 def _owners(*, account: Account, addresses: list[Address]) -> dict[Address, Contact]:
-    """The contacts holding these addresses, locked (in primary-key order) until commit."""
+    """The contacts holding these addresses (by canonical identity), locked in primary-key order."""
     emails = [value for slot, value in addresses if slot == "email"]
     phones = [value for slot, value in addresses if slot == "phone"]
-    held = Contact.objects.select_for_update().filter(Q(email__in=emails) | Q(phone__in=phones), account=account)
+    held = Contact.objects.select_for_update().filter(Q(email_key__in=emails) | Q(phone__in=phones), account=account)
     owners: dict[Address, Contact] = {}
     for contact in held.order_by("pk"):
-        if contact.email in emails:
-            owners["email", contact.email] = contact
+        if contact.email_key in emails:
+            owners["email", contact.email_key] = contact
         if contact.phone in phones:
             owners["phone", contact.phone] = contact
     return owners
 
 
+def _identity(row) -> Address:
+    return _SLOT[row.channel], canonical_recipient(channel=row.channel, recipient=row.recipient)
+
+
 def _upsert(*, account: Account, rows) -> list[Contact]:
+    # Keyed by canonical identity; a new contact stores the address as the session had it.
     addresses: dict[Address, list] = {}
     for row in rows:
-        addresses.setdefault((_SLOT[row.channel], row.recipient), []).append(row)
+        addresses.setdefault(_identity(row), []).append(row)
     owners = _owners(account=account, addresses=list(addresses))
     # Fields to write per contact (keyed by identity: new contacts have no row yet).
     dirty: dict[int, tuple[Contact, set[str]]] = {id(contact): (contact, set()) for contact in owners.values()}
@@ -79,7 +86,7 @@ def _upsert(*, account: Account, rows) -> list[Contact]:
             home = Contact(account=account)
             new.add(id(home))
             dirty[id(home)] = (home, set())
-        setattr(home, slot, value)
+        setattr(home, slot, addresses[slot, value][0].recipient)
         dirty[id(home)][1].add(slot)
         owners[slot, value] = home
     for address, address_rows in addresses.items():

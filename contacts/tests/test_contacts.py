@@ -95,6 +95,23 @@ def test_a_second_session_for_the_same_email_updates_rather_than_duplicates(live
     assert contact.sms_verified_at == verified_at(second, "sms")
 
 
+@pytest.mark.parametrize("again", ["ADA@example.com", "Ada@Example.COM"])
+def test_another_spelling_of_the_email_is_the_same_contact(live_api, again):
+    first, _ = send_and_verify(live_api, {"email": "ada@example.com"})
+    second, _ = send_and_verify(live_api, {"email": again})
+    contact = Contact.objects.get()
+    assert contact.email == "ada@example.com"  # stored as first given
+    assert contact.email_verified_at == verified_at(second, "email")
+
+
+def test_gmail_dots_and_tags_are_the_same_contact(live_api):
+    send_and_verify(live_api, {"email": "ada.lovelace+shop@gmail.com"})
+    second, _ = send_and_verify(live_api, {"email": "AdaLovelace@googlemail.com", "sms": PHONE})
+    contact = Contact.objects.get()
+    assert (contact.email, contact.phone) == ("ada.lovelace+shop@gmail.com", PHONE)
+    assert contact.email_verified_at == verified_at(second, "email")
+
+
 def test_a_second_session_for_the_same_phone_updates_rather_than_duplicates(live_api):
     send_and_verify(live_api, {"sms": PHONE})
     second, _ = send_and_verify(live_api, {"whatsapp": PHONE})

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account
+from otpservice.recipients import canonical_recipient
 
 from .addresses import end_user_ip, ip_bucket
 from .destinations import PHONE_CHANNELS, destination_refusal
@@ -45,7 +46,10 @@ def _recipients_hit(*, account: Account, limits: Limits, recipients: Mapping[str
     rate = limits.rates["recipient"]
     for channel, recipient in recipients.items():
         # Scoped to the account: one tenant cannot use up another tenant's budget for a number.
-        usage = limit_hit(group=f"otp.recipient.{channel}", value=f"{account.pk}:{recipient}", rate=rate)
+        # Keyed by the canonical recipient: changing the case or, at Gmail, adding dots or a +tag
+        # reaches the same inbox and must not get a fresh budget.
+        identity = canonical_recipient(channel=channel, recipient=recipient)
+        usage = limit_hit(group=f"otp.recipient.{channel}", value=f"{account.pk}:{identity}", rate=rate)
         if usage is not None and usage.exceeded:
             raise rate_limited(limit="recipient", scope=f"recipients.{channel}", rate=rate, usage=usage)
 

@@ -47,3 +47,37 @@ def test_counters_expire_with_their_window_and_store_no_recipient_or_account(api
     dump = b" ".join(keys)
     assert SMS.encode() not in dump and str(account.pk).encode() not in dump  # keys are hashed
 
+
+
+# One inbox, many spellings: the case of an email, and at Gmail dots, +tags and googlemail.com.
+GMAIL_VARIANTS = [
+    "adalovelace@gmail.com", "AdaLovelace@gmail.com", "ada.lovelace@gmail.com", "a.d.a.lovelace@gmail.com",
+    "adalovelace+1@gmail.com", "ada.lovelace+otp@gmail.com", "ADALOVELACE@GMAIL.COM", "adalovelace@googlemail.com",
+    "Ada.Lovelace+x@GoogleMail.com", "adalove.lace@gmail.com",
+]
+CORPORATE_VARIANTS = [
+    "ada@example.com", "Ada@example.com", "ADA@example.com", "ada@Example.com", "aDa@EXAMPLE.COM",
+    "AdA@example.com", "adA@example.com", "ADa@Example.Com", "aDA@example.com", "Ada@EXAMPLE.com",
+]
+
+
+def send_email(client, email):
+    return client.post("/api/v1/otp/send", {"channels": ["email"], "recipients": {"email": email}})
+
+
+@pytest.mark.parametrize("variants", [GMAIL_VARIANTS, CORPORATE_VARIANTS], ids=["gmail", "corporate"])
+def test_twenty_spellings_of_one_inbox_share_one_recipient_limit(api, settings, redis_cache, variants):
+    settings.OTP = {**settings.OTP, "RATE_RECIPIENT": "5/5m", "RATE_SEND": "1000/m", "RATE_IP": "1000/h"}
+    statuses = [send_email(api, email).status_code for email in variants + variants]
+    assert statuses == [200] * 5 + [429] * 15
+
+
+def test_resends_to_a_respelt_inbox_count_against_the_same_limit(api, settings, redis_cache):
+    settings.OTP = {
+        **settings.OTP, "RATE_RECIPIENT": "3/5m", "RESEND_COOLDOWN_SECONDS": 0, "RATE_IP": "1000/h",
+    }
+    sent = send_email(api, "ada.lovelace+a@gmail.com").json()
+    assert send_email(api, "AdaLovelace@gmail.com").status_code == 200
+    resends = [api.post("/api/v1/otp/resend", {"session_token": sent["session_token"]}).status_code for _ in range(2)]
+    assert resends == [200, 429]
+    assert send_email(api, "adalovelace@googlemail.com").status_code == 429
