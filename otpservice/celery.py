@@ -3,6 +3,8 @@ import os
 
 from celery import Celery, signals
 
+from .worker_presence import Presence
+
 # Workers run in production unless told otherwise, like gunicorn (wsgi.py); make run never
 # starts one (tasks run eagerly in the web process).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.production")
@@ -10,6 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otpservice.settings.production"
 app = Celery("otpservice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers say which queues they consume; /readyz reads it (remote control is off, settings.base).
+app.steps["consumer"].add(Presence)
 
 
 @signals.setup_logging.connect

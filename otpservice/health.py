@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 from .celery import app as celery_app
+from .worker_presence import consumed_queues
 
 
 def healthz(request):
@@ -28,9 +29,28 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
+class WorkerMissing(RuntimeError):
+    """No live worker consumes some queue the project publishes to."""
+
+
+def _required_queues() -> set[str]:
+    from otp.tasks import QUEUES  # the per-channel delivery queues
+
+    return {*QUEUES.values(), celery_app.conf.task_default_queue}
+
+
+def _worker() -> None:
+    """Some worker consumes every queue the project uses (not only: the broker answers)."""
+    if celery_app.conf.task_always_eager:
+        return  # no worker needed: tasks run in-process
+    missing = _required_queues() - consumed_queues(celery_app.conf.broker_url)
+    if missing:
+        raise WorkerMissing(f"no worker consuming {', '.join(sorted(missing))}")
+
+
 def readyz(request):
     checks = {}
-    for name, probe in (("database", _database), ("cache", _cache), ("broker", _broker)):
+    for name, probe in (("database", _database), ("cache", _cache), ("broker", _broker), ("worker", _worker)):
         try:
             probe()
             checks[name] = "ok"

@@ -46,7 +46,7 @@ def test_healthz_answers_200_without_an_api_key():
 def test_readyz_reports_each_dependency():
     response = Client().get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "broker": "ok", "worker": "ok"}}
 
 
 def test_readyz_is_503_naming_the_failing_dependency(monkeypatch):
@@ -57,7 +57,7 @@ def test_readyz_is_503_naming_the_failing_dependency(monkeypatch):
     response = Client().get("/readyz")
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
-    assert response.json()["checks"] == {"database": "ok", "cache": "error: ConnectionError", "broker": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "cache": "error: ConnectionError", "broker": "ok", "worker": "ok"}
     assert b"secret" not in response.content
 
 
