@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Full stack on one host: gunicorn (web), one Celery worker for every queue, and beat.
 # Needs DATABASE_URL and REDIS_URL; production settings, so the secrets must be set too.
-# Ctrl-C stops all three. On several hosts, run each line on its own (docs/operations.md).
+# Each process is supervised: when one exits it is started again (after 1 s, doubling up to
+# 30 s while it keeps failing), and the others keep running. Ctrl-C or TERM stops all three.
+# On several hosts, run each line under your own supervisor (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -9,17 +11,53 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-otpservice.settings.pro
 PORT="${PORT:-8000}"
 WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-4}"
+BEAT_SCHEDULE="${BEAT_SCHEDULE:-/tmp/otpservice-celerybeat-schedule}"
+BACKOFF_MAX=30
+# A run this long counts as healthy: the next restart waits 1 s again.
+HEALTHY_SECONDS=60
+
+# supervise NAME COMMAND...: run COMMAND, start it again whenever it exits, until TERM.
+supervise() {
+  local name=$1 child="" stopping="" delay=1 started status
+  shift
+  set +e
+  trap 'stopping=1; [[ -n $child ]] && kill -TERM "$child" 2>/dev/null' TERM INT
+  while [[ -z $stopping ]]; do
+    started=$SECONDS
+    "$@" &
+    child=$!
+    wait "$child"
+    status=$?
+    # wait returns early when the trap runs; the child is still shutting down.
+    while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done
+    child=""
+    [[ -n $stopping ]] && break
+    (( SECONDS - started >= HEALTHY_SECONDS )) && delay=1
+    echo "stack: $name exited with status $status; restarting in ${delay}s" >&2
+    sleep "$delay" &
+    wait $! || true
+    delay=$(( delay * 2 > BACKOFF_MAX ? BACKOFF_MAX : delay * 2 ))
+  done
+  exit 0
+}
 
 pids=()
-cleanup() { kill -TERM "${pids[@]}" 2>/dev/null || true; wait; }
-trap cleanup INT TERM EXIT
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait || true
+}
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
-$BIN/gunicorn otpservice.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WEB_CONCURRENCY" \
+supervise web $BIN/gunicorn otpservice.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WEB_CONCURRENCY" \
   --access-logfile - &
 pids+=($!)
-$BIN/celery -A otpservice worker --loglevel INFO --concurrency "$WORKER_CONCURRENCY" \
-  --queues otp.email,otp.sms,otp.whatsapp,otp.default --prefetch-multiplier 1 &
+# Gossip and mingle subscribe on the consumer's broker connection, which celery 5.7.0 cannot lose
+# safely (otpservice/settings/base.py, remote control); a single-host stack needs neither.
+supervise worker $BIN/celery -A otpservice worker --loglevel INFO --concurrency "$WORKER_CONCURRENCY" \
+  --queues otp.email,otp.sms,otp.whatsapp,otp.default --prefetch-multiplier 1 --without-gossip --without-mingle &
 pids+=($!)
-$BIN/celery -A otpservice beat --loglevel INFO --schedule /tmp/otpservice-celerybeat-schedule &
+supervise beat $BIN/celery -A otpservice beat --loglevel INFO --schedule "$BEAT_SCHEDULE" &
 pids+=($!)
-wait -n
+wait
