@@ -11,6 +11,8 @@ from django.db import InterfaceError, OperationalError, connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from otpservice.logging import codes_of, codes_redacted, scrub
+
 from .conf import otp_setting
 from .delivery.base import DeliveryError, SendResult
 from .delivery.registry import provider_for
@@ -150,8 +152,14 @@ def _deliver(task, channel_row_id: int, generation: int, *, now: datetime, own_c
             logger.info("Channel row %s generation %s is held by another attempt", channel_row_id, generation)
             return
         raise task.retry(countdown=wait + LEASE_MARGIN_SECONDS)
+    code = generate_code(row.session.otp_length)
+    # From here until the send is recorded the plain code exists: no log line may carry it.
+    with codes_redacted(code):
+        _send_code(task, row=row, generation=generation, code=code)
+
+
+def _send_code(task, *, row: ChannelVerification, generation: int, code: str) -> None:
     session: OTPSession = row.session
-    code = generate_code(session.otp_length)
     code_hash = hash_code(
         pepper=settings.OTP_PEPPER,
         session_id=str(session.id),
@@ -216,12 +224,14 @@ def _retry_after_database_error(
 ) -> None:
     tries = db_errors + 1
     where = f"channel row {channel_row_id} generation {generation}"
+    # The driver's first line ("connection to server at …, port … failed") tells operators where.
+    reason = f"{type(exc).__name__}: {scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else '', codes_of(exc))}"
     if task.request.is_eager or tries >= otp_setting("DELIVERY_DB_MAX_TRIES"):
         # Eager (no broker): nothing can wait for the database. Before a send, the row stays QUEUED
         # and housekeeping refunds it once its session ends.
-        logger.error("%s of %s gave up after %s database errors: %s", what, where, tries, type(exc).__name__)
+        logger.error("%s of %s gave up after %s database errors: %s", what, where, tries, reason)
         return
-    logger.warning("%s of %s met a database error (%s); retry %s", what, where, type(exc).__name__, tries)
+    logger.warning("%s of %s met a database error (%s); retry %s", what, where, reason, tries)
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()  # the retry reconnects
     retry_kwargs = {"channel_row_id": channel_row_id, "generation": generation, "db_errors": tries, **kwargs}

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import path
 
 from otp.models import OTPSession
-from otpservice.logging import ScrubCodesFilter
+from otpservice.logging import ScrubCodesFilter, codes_redacted
 
 pytestmark = pytest.mark.django_db
 
@@ -154,33 +154,61 @@ def _configured_scrubbing_handler():
     raise AssertionError("settings.LOGGING attaches no ScrubCodesFilter to a root handler")
 
 
-def test_a_code_in_a_twilio_log_line_is_scrubbed_by_the_configured_handler():
+def _written(emit) -> str:
     handler = _configured_scrubbing_handler()
     stream = io.StringIO()
     previous = handler.setStream(stream)
     try:
-        logging.getLogger("twilio.http_client").warning("POST /Messages.json Body=%s is your code", "483920")
-        logging.getLogger("twilio").warning("Body=Your code is 123456. To=+14155552671")
+        emit()
     finally:
         handler.setStream(previous)
-    output = stream.getvalue()
-    assert "483920" not in output and "123456" not in output
+    return stream.getvalue()
+
+
+def test_a_code_being_sent_is_redacted_from_every_logger_by_the_configured_handler():
+    def emit():
+        with codes_redacted("483920"):
+            logging.getLogger("twilio.http_client").warning("POST /Messages.json Body=%s is your code", "483920")
+            logging.getLogger("django.request").warning("Body=Your code is 483920. To=+14155552671")
+
+    output = _written(emit)
+    assert "483920" not in output
     assert output.count("[redacted]") == 2
-    assert "+14155552671" in output  # a phone number is not a code
+    assert "+14155552671" in output  # a phone number is not the code
+
+
+def test_numbers_that_are_not_a_known_code_stay_readable():
+    lines = ["connect 127.0.0.1:6379 failed", "worker pid 12345 exited", 'File "x.py", line 1234', "Twilio error 21211"]
+
+    def emit():
+        with codes_redacted("654321"):
+            for line in lines:
+                logging.getLogger("celery.worker").warning(line)
+        logging.getLogger("otp.tasks").warning("outside any send: 654321 and port 5432")
+
+    output = _written(emit)
+    for line in lines:
+        assert line in output
+    assert "654321 and port 5432" in output  # no code is held there: nothing to redact
 
 
 @pytest.mark.parametrize("code", ["1234", "123456", "12345678"])
-def test_the_filter_scrubs_every_code_length_from_provider_loggers(code):
-    record = logging.LogRecord("twilio.http_client", logging.INFO, __file__, 1, "otp=%s done", (code,), None)
-    assert ScrubCodesFilter().filter(record) is True
-    assert record.getMessage() == "otp=[redacted] done"
+def test_a_known_code_of_any_length_is_redacted_but_not_inside_a_longer_number(code):
+    record = logging.LogRecord("any.logger", logging.INFO, __file__, 1, "otp=%s id=9%s9", (code, code), None)
+    with codes_redacted(code):
+        assert ScrubCodesFilter().filter(record) is True
+    assert record.getMessage() == f"otp=[redacted] id=9{code}9"
 
 
-def test_the_filter_leaves_ids_and_other_loggers_alone():
-    uuid_line = "session 0b7c1d2e-1234-4abc-9def-123456789abc sent"
-    record = logging.LogRecord("otp.tasks", logging.INFO, __file__, 1, uuid_line, None, None)
-    ScrubCodesFilter().filter(record)
-    assert record.getMessage() == uuid_line
-    other = logging.LogRecord("django.request", logging.INFO, __file__, 1, "GET /x 200 123456", None, None)
-    ScrubCodesFilter().filter(other)
-    assert other.getMessage() == "GET /x 200 123456"
+def test_an_exception_carrying_a_code_out_of_the_block_is_scrubbed_when_logged_later():
+    def emit():
+        try:
+            with codes_redacted("764048"):
+                raise KeyError("no variable near 764048")
+        except KeyError as exc:
+            # As Celery's tracer does, after the task function returned: the code is no longer held.
+            logging.getLogger("celery.app.trace").error("Task raised unexpected: %r", exc, exc_info=True)
+
+    output = _written(emit)
+    assert "KeyError" in output and "Task raised unexpected" in output
+    assert "764048" not in output

@@ -5,7 +5,7 @@ import logging
 import pytest
 from celery import signals
 
-from otpservice.logging import ScrubCodesFilter
+from otpservice.logging import ScrubCodesFilter, codes_redacted
 
 
 @pytest.fixture
@@ -26,8 +26,10 @@ def test_worker_logging_setup_keeps_the_scrubbing_handler_and_redacts_codes(rest
     assert scrubbing
     stream = io.StringIO()
     scrubbing[0].setStream(stream)
-    logging.getLogger("celery.app.trace").warning("sent 493817 to +14155552671")
+    with codes_redacted("493817"):
+        logging.getLogger("celery.app.trace").warning("sent 493817 to +14155552671 via port 6379")
     assert "493817" not in stream.getvalue()
+    assert "port 6379" in stream.getvalue()
     assert "[redacted]" in stream.getvalue()
 
 
@@ -37,7 +39,8 @@ def test_a_traceback_carrying_a_code_is_scrubbed_too(restore_logging):
     stream = io.StringIO()
     handler.setStream(stream)
     try:
-        raise KeyError("no variable near 764048")
+        with codes_redacted("764048"):
+            raise KeyError("no variable near 764048")
     except KeyError:
         logging.getLogger("otp.tasks").exception("rendering failed")
     assert "KeyError" in stream.getvalue()
