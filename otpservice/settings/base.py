@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "otp",
     "contacts",
     "wallet",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -43,7 +44,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin logins are throttled by django-axes (docs/security.md): AxesStandaloneBackend first refuses
+# a locked-out username and address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The pair of username and client address is locked out after this many wrong passwords in a row,
+# for the cool-off time: a guesser is stopped without locking the real staff member out from
+# elsewhere, and one address cannot lock out every username.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same client address the rate limits use, honouring TRUSTED_PROXY_COUNT.
+AXES_CLIENT_IP_CALLABLE = "otpservice.admin_login.admin_client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
 ROOT_URLCONF = "otpservice.urls"
 WSGI_APPLICATION = "otpservice.wsgi.application"
