@@ -14,10 +14,15 @@ from rest_framework.response import Response
 
 logger = logging.getLogger("otpservice.errors")
 
-# Connection-level database failures (OperationalError also covers deadlocks and serialization
-# failures); a DataError or IntegrityError is a bug or bad input, never "the database is down".
+# The database cannot serve the request: OperationalError is a refused or lost connection, a server
+# shutting down or out of connections, a statement timeout, and also a transaction the server
+# aborted (a deadlock, a serialization failure); InterfaceError is a connection already closed. All
+# are transient, so 503 and retry. DataError, IntegrityError and ProgrammingError are bad input or a
+# bug, never "the database is down": they stay a 500 (and input checks keep DataError away).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER_SECONDS = 5
+# An aborted transaction (SQLSTATE class 40) may well pass when tried again at once.
+TRANSACTION_ABORTED_RETRY_AFTER_SECONDS = 1
 
 
 class ServiceError(Exception):
@@ -228,15 +233,7 @@ def error_for(exc: Exception, request: Any) -> ServiceError:
     elif isinstance(exc, drf.Throttled):
         error = RateLimited(retry_after=exc.wait)
     elif isinstance(exc, DATABASE_UNAVAILABLE):
-        # The database refused or dropped the connection, or aborted the transaction (a deadlock,
-        # a serialization failure): nothing the client sent is wrong, and trying again may work.
-        # Django closes the broken connection when the request ends, so the next one reconnects.
-        logger.warning("Database unavailable: %s", type(exc).__name__)
-        error = ServiceUnavailable(
-            "Service temporarily unavailable: the database cannot be reached; retry shortly",
-            details={"dependency": "database"},
-            retry_after=DATABASE_RETRY_AFTER_SECONDS,
-        )
+        error = _database_unavailable(exc, getattr(request, "request_id", ""))
     else:
         request_id = getattr(request, "request_id", "") if request is not None else ""
         logger.exception("Unhandled error (request %s)", request_id)
@@ -248,3 +245,25 @@ def error_for(exc: Exception, request: Any) -> ServiceError:
             type="server_error",
         )
     return error
+
+
+def _database_unavailable(exc: Exception, request_id: str) -> ServiceUnavailable:
+    """Nothing the client sent is wrong and trying again may work. Django closes the broken
+    connection when the request ends, so the next request reconnects by itself."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or ""
+    if sqlstate.startswith("40"):
+        # Transient, but the lock order of every path should rule deadlocks out: a sign of a path
+        # that takes its locks in another order, so logged with the traceback that names it.
+        logger.error("Database aborted the transaction (SQLSTATE %s, request %s)", sqlstate, request_id, exc_info=exc)
+        return ServiceUnavailable(
+            "Service temporarily unavailable: the database aborted the transaction; retry",
+            details={"dependency": "database", "reason": "transaction_aborted"},
+            retry_after=TRANSACTION_ABORTED_RETRY_AFTER_SECONDS,
+        )
+    # An outage is the operator's to see once per request, not a traceback per request.
+    logger.warning("Database unavailable (%s %s, request %s)", type(exc).__name__, sqlstate or "-", request_id)
+    return ServiceUnavailable(
+        "Service temporarily unavailable: the database cannot be reached; retry shortly",
+        details={"dependency": "database", "reason": "unreachable"},
+        retry_after=DATABASE_RETRY_AFTER_SECONDS,
+    )

@@ -1,6 +1,7 @@
 """A database outage is a 503 with Retry-After on every endpoint, and the API recovers by itself.
 
-gunicorn serves a PostgreSQL cluster of this test's own, which the test stops and starts again.
+gunicorn serves a PostgreSQL cluster of this test's own, which the test stops and starts again,
+with a connection per request (the settings' default) and with persistent, health-checked ones.
 """
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import requests
+from django.db import OperationalError, transaction
 
+from accounts.models import Account
 from otp.tests.fakes import twilio_signature
+from otpservice.errors import error_for
 
 from .private_postgres import PrivatePostgres
 
@@ -33,16 +38,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def stack(tmp_path):
-    """(private PostgreSQL, base URL of gunicorn on it, live key, test key)."""
+# Query options django-environ turns into CONN_MAX_AGE / CONN_HEALTH_CHECKS.
+CONNECTION_MODES = {"per-request": "", "persistent": "?conn_max_age=60&conn_health_checks=True"}
+
+
+@pytest.fixture(params=list(CONNECTION_MODES))
+def stack(request, tmp_path):
+    """(private PostgreSQL, base URL of gunicorn on it, live key, test key, gunicorn log, mode)."""
     with PrivatePostgres() as database:
         port = _free_port()
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", str(ROOT)),
             "DJANGO_SETTINGS_MODULE": "otpservice.settings.test",
-            "DATABASE_URL": database.url,
+            "DATABASE_URL": database.url + CONNECTION_MODES[request.param],
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         }
@@ -63,7 +72,7 @@ def stack(tmp_path):
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for_http(f"{base}/healthz", server, log)
-            yield database, base, keys["api_key"], keys["test_api_key"], log
+            yield database, base, keys["api_key"], keys["test_api_key"], log, request.param
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -108,7 +117,7 @@ def _calls(base: str, live: str, test: str, sent: dict) -> dict[str, requests.Re
 
 
 def test_every_endpoint_answers_503_while_the_database_is_down_and_recovers_by_itself(stack):
-    database, base, live, test, log = stack
+    database, base, live, test, log, mode = stack
     body = {"channels": ["email"], "recipients": {"email": "ada@example.com"}}
     sent = requests.post(f"{base}/api/v1/otp/send", json=body, headers={"X-API-Key": test}, timeout=10).json()
     assert sent["success"] is True
@@ -135,3 +144,45 @@ def test_every_endpoint_answers_503_while_the_database_is_down_and_recovers_by_i
     assert answers["wallet"].status_code == 200
     assert answers["twilio webhook"].status_code == 200
     assert requests.get(f"{base}/readyz", timeout=10).json()["checks"]["database"] == "ok"
+
+    if mode == "persistent":
+        # Connections kept from before a restart are dead; the health check replaces them before
+        # use, so even the first request after an outage nobody saw succeeds.
+        database.stop()
+        database.start()
+        for _ in range(8):  # reach every gunicorn thread's kept connection
+            assert requests.get(f"{base}/api/v1/wallet", headers={"X-API-Key": live}, timeout=10).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_is_a_503_to_retry_at_once_and_logged_as_a_lock_order_fault(caplog):
+    """A real deadlock on the test database: the transaction PostgreSQL aborts answers 503 with
+    Retry-After 1 (retrying may pass), and is logged as an error with its traceback."""
+    first, second = Account.objects.create(name="First").pk, Account.objects.create(name="Second").pk
+    both_locked = threading.Barrier(2, timeout=10)
+    aborted: list[OperationalError] = []
+
+    def lock(one: int, other: int) -> None:
+        from django.db import connection
+
+        try:
+            with transaction.atomic():
+                Account.objects.select_for_update().get(pk=one)
+                both_locked.wait()
+                Account.objects.select_for_update().get(pk=other)
+        except OperationalError as exc:
+            aborted.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lock, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert len(aborted) == 1, aborted
+    error = error_for(aborted[0], None)
+    assert (error.status_code, error.code, error.type) == (503, "service_unavailable", "server_error")
+    assert error.retry_after == 1
+    assert error.details == {"dependency": "database", "reason": "transaction_aborted"}
+    assert any(record.levelname == "ERROR" and record.exc_info for record in caplog.records)
