@@ -1,5 +1,5 @@
 """Domain errors of the OTP flow, each with the code and status of DESIGN.md §6."""
-from otpservice.errors import ServiceError
+from otpservice.errors import IdempotencyKeyReused, ServiceError  # noqa: F401 (shared with wallet; send raises it from here)
 
 
 class InvalidToken(ServiceError):
@@ -46,12 +46,6 @@ class SessionCancelled(ServiceError):
     code = "session_cancelled"
     type = "verification_error"
     message = "Session cancelled"
-
-
-class IdempotencyKeyReused(ServiceError):
-    status_code = 422
-    code = "idempotency_key_reused"
-    message = "Idempotency key reused with a different request"
 
 
 class ResendCooldown(ServiceError):

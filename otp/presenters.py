@@ -1,17 +1,12 @@
 """Plain-dict shapes of sessions for the API: never a code or a hash."""
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
+from otpservice.api.timestamps import iso
+
 from .models import OTPSession, SessionStatus
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 UTC with milliseconds and a Z, as DESIGN.md §5 asks."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def session_status(session: OTPSession, now: datetime | None = None) -> str:

@@ -1,7 +1,6 @@
 """Reads of sessions for the API and admin, always scoped to one account."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -12,32 +11,10 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import Account
+from otpservice.api.pagination import Page, paginate
 
 from .exceptions import SessionNotFound
 from .models import ChannelVerification, OTPSession, SessionStatus
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    limit: int
-    total: int
-
-    @property
-    def pagination(self) -> dict[str, int]:
-        return {
-            "page": self.page,
-            "limit": self.limit,
-            "total": self.total,
-            "totalPages": (self.total + self.limit - 1) // self.limit,
-        }
-
-
-def paginate(queryset: QuerySet, *, page: int, limit: int) -> Page:
-    total = queryset.count()
-    start = (page - 1) * limit
-    return Page(items=list(queryset[start : start + limit]), page=page, limit=limit, total=total)
 
 
 def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:

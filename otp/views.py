@@ -6,14 +6,15 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from otpservice.api.schemas import ERRORS
+from otpservice.api.timestamps import iso
 from otpservice.errors import InvalidRequest
 from otpservice.query import header_token, query_values
 
 from . import selectors, services
-from .presenters import iso, send_body, session_data, with_data
+from .presenters import send_body, session_data, with_data
 from .ratelimits.views import RATE_LIMIT_HEADERS, AccountRateLimitMixin, request_client_address
 from .schema import (
-    ERRORS,
     RESEND_EXAMPLES,
     SEND_EXAMPLES,
     VERIFY_EXAMPLES,

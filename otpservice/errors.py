@@ -100,6 +100,13 @@ class MethodNotAllowed(ServiceError):
     message = "Method not allowed"
 
 
+class IdempotencyKeyReused(ServiceError):  # noqa: N818 (named by its error code, like the others)
+    # Shared: a send's Idempotency-Key and a ledger entry's key are refused alike (otp, wallet).
+    status_code = 422
+    code = "idempotency_key_reused"
+    message = "Idempotency key reused with a different request"
+
+
 class RateLimited(ServiceError):
     status_code = 429
     code = "rate_limited"

@@ -3,6 +3,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
+from otp.tasks import QUEUES  # the per-channel delivery queues, which readiness needs consumed
+
 from .celery import app as celery_app
 from .worker_presence import consumed_queues
 
@@ -34,8 +36,6 @@ class WorkerMissing(RuntimeError):
 
 
 def _required_queues() -> set[str]:
-    from otp.tasks import QUEUES  # the per-channel delivery queues
-
     return {*QUEUES.values(), celery_app.conf.task_default_queue}
 
 

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from otp.exceptions import IdempotencyKeyReused
+from otpservice.errors import IdempotencyKeyReused
 
 from .forms import PriceForm, TopUpForm
 from .models import LedgerEntry, Price, Wallet

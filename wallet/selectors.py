@@ -6,9 +6,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from accounts.models import Account
-from otp.models import Channel
 
-from .models import LedgerEntry, Price, Wallet
+from .models import CHANNELS, LedgerEntry, Price, Wallet
 
 # Used only when an operator has deleted a global price row: a missing price must not mean free.
 # The data migration seeds the same values as Price rows, which are what admins edit.
@@ -17,7 +16,7 @@ FALLBACK_PRICES = {"email": 15, "sms": 150, "whatsapp": 100}
 
 def price_map(*, account: Account, channels: list[str] | None = None) -> dict[str, int]:
     """The account's price in units per channel: its override, else the global default."""
-    channels = list(channels) if channels is not None else list(Channel.values)
+    channels = list(channels) if channels is not None else list(CHANNELS)
     prices = {channel: FALLBACK_PRICES[channel] for channel in channels}
     rows = Price.objects.filter(Q(account=account) | Q(account__isnull=True), channel__in=channels)
     # Global rows first, so an account's override replaces them.

@@ -12,8 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from otp.exceptions import IdempotencyKeyReused
-from otp.models import ChannelVerification, OTPSession
+from otpservice.errors import IdempotencyKeyReused
 
 from .exceptions import InsufficientBalance, InvalidAmount
 from .models import LedgerEntry, LedgerKind, Wallet
@@ -214,17 +213,18 @@ def wallet_adjust(
 def wallet_charge(
     *,
     account: Account,
-    session: OTPSession,
-    channels: list[str],
+    session_id,
+    generations: dict[str, int],
     actor: str = CHARGE_ACTOR,
-    generations: dict[str, int] | None = None,
 ) -> list[LedgerEntry]:
     """Debit the price of every channel, in the caller's transaction, or raise InsufficientBalance.
 
-    One conditional UPDATE takes the whole amount only if the balance covers it; one ledger row
-    per channel follows, keyed by session, channel and code generation so it cannot repeat.
-    `generations` saves a query when the caller has the channel rows at hand.
+    By opaque reference: `session_id` and `generations` (channel name -> code generation, in the
+    order the channels are charged). One conditional UPDATE takes the whole amount only if the
+    balance covers it; one ledger row per channel follows, keyed by session, channel and
+    generation so it cannot repeat.
     """
+    channels = list(generations)
     prices = price_map(account=account, channels=channels)
     charged = [(channel, prices[channel]) for channel in channels if prices[channel] > 0]
     if not charged:
@@ -237,7 +237,7 @@ def wallet_charge(
             entries = _charge_entries(
                 wallet_id=debited[0],
                 balance_before=debited[1] + total,
-                session=session,
+                session_id=session_id,
                 charged=charged,
                 actor=actor,
                 generations=generations,
@@ -249,13 +249,7 @@ def wallet_charge(
     raise _insufficient(required=total, available=wallet.balance, currency=wallet.currency)
 
 
-def _charge_entries(*, wallet_id, balance_before, session, charged, actor, generations) -> list[LedgerEntry]:
-    if generations is None:
-        generations = dict(
-            ChannelVerification.objects.filter(session=session, channel__in=[ch for ch, _ in charged]).values_list(
-                "channel", "generation"
-            )
-        )
+def _charge_entries(*, wallet_id, balance_before, session_id, charged, actor, generations) -> list[LedgerEntry]:
     running = balance_before
     entries = []
     for channel, price in charged:
@@ -266,10 +260,10 @@ def _charge_entries(*, wallet_id, balance_before, session, charged, actor, gener
                 kind=LedgerKind.CHARGE,
                 amount=-price,
                 balance_after=running,
-                session_id=session.pk,
+                session_id=session_id,
                 channel=channel,
                 actor=actor,
-                idempotency_key=charge_key(session_id=session.pk, channel=channel, generation=generations[channel]),
+                idempotency_key=charge_key(session_id=session_id, channel=channel, generation=generations[channel]),
             )
         )
     return entries

@@ -8,9 +8,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from otp.presenters import iso
-from otp.schema import ERRORS, PaginationSchema
-from otp.selectors import paginate
+from otpservice.api.pagination import paginate
+from otpservice.api.schemas import ERRORS, PaginationSchema
+from otpservice.api.timestamps import iso
 from otpservice.query import PageQuery, query_values
 
 from .models import LedgerEntry, LedgerKind

@@ -1,4 +1,4 @@
-"""Refusals of the destination controls and the daily spend cap (codes in docs/rate-limits.md)."""
+"""Refusals of the destination controls (codes in docs/rate-limits.md; the daily spend cap is wallet's)."""
 from otpservice.errors import ServiceError
 
 
@@ -11,10 +11,3 @@ class NumberTypeNotAllowed(ServiceError):  # noqa: N818
     code = "number_type_not_allowed"
     message = "Number type not allowed"
 
-
-class DailySpendCapReached(ServiceError):  # noqa: N818
-    # 429, not 402: topping up does not help, waiting for the next UTC day does (Retry-After).
-    status_code = 429
-    code = "daily_spend_cap_reached"
-    type = "rate_limit_error"
-    message = "Daily spend cap reached"

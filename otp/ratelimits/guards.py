@@ -1,19 +1,17 @@
-"""Checks the OTP services and views call: endpoint, IP and recipient limits, destinations, spend cap."""
+"""Checks the OTP services and views call: endpoint, IP and recipient limits, destinations.
+
+The daily spend cap is a wallet rule (wallet.caps); the policy here only says what the cap is.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from django.db.models import Sum
-from django.utils import timezone
 
 from accounts.models import Account
 from otpservice.recipients import canonical_recipient
 
 from .addresses import end_user_ip, ip_bucket
 from .destinations import PHONE_CHANNELS, destination_refusal
-from .exceptions import DailySpendCapReached
 from .limiter import Usage, limit_hit, rate_limited
 from .policy import ENDPOINTS, Limits, limits_for
 
@@ -88,38 +86,3 @@ def resend_guard(*, account: Account, sandbox: bool, recipients: Mapping[str, st
     if not sandbox:
         _recipients_hit(account=account, limits=limits_for(account), recipients=recipients)
 
-
-def _utc_day_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def spend_cap_check(*, account: Account) -> None:
-    """After this transaction's charges: refuse (429, rolling them back) when today's charges pass the cap.
-
-    Call it after wallet_charge in the same transaction: the charge's conditional UPDATE holds the
-    wallet row until commit, so concurrent sends of the account see each other's charges here.
-    Today is the UTC day; refunds are not subtracted (the cap bounds what pumping can spend).
-    """
-    cap = limits_for(account).daily_spend_cap
-    if cap is None:
-        return
-    from wallet.models import LedgerEntry, LedgerKind
-    from wallet.money import format_units, to_units
-
-    now = timezone.now()
-    start = _utc_day_start(now)
-    charged = LedgerEntry.objects.filter(
-        wallet__account=account, kind=LedgerKind.CHARGE, created_at__gte=start
-    ).aggregate(total=Sum("amount"))["total"]
-    spent = -(charged or 0)
-    if spent > to_units(cap):
-        wait = (start + timedelta(days=1) - now).total_seconds()
-        raise DailySpendCapReached(
-            f"Daily spend cap reached: {format_units(to_units(cap))} per UTC day",
-            details={
-                "daily_spend_cap": format_units(to_units(cap)),
-                "spent_today_with_this_request": format_units(spent),
-                "retry_after_seconds": int(wait) + 1,
-            },
-            retry_after=wait,
-        )

@@ -7,12 +7,14 @@ from django.db import transaction
 
 from accounts.models import Account
 from otpservice.errors import ServiceError
+from wallet.caps import spend_cap_check
+from wallet.services import wallet_charge
 
 from ..conf import otp_setting
 from ..exceptions import AlreadyVerified, InvalidToken, SessionCancelled, SessionNotFound
 from ..hashing import generate_code, hash_code
 from ..models import ChannelVerification, OTPSession, SessionStatus
-from ..ratelimits.guards import spend_cap_check
+from ..ratelimits.policy import limits_for
 from ..tokens import TokenError, token_decode
 
 
@@ -33,6 +35,8 @@ def sandbox_codes_issue(*, session: OTPSession, rows: list[ChannelVerification])
 
 
 def delivery_enqueue_on_commit(rows: list[ChannelVerification], *, expires_in: float) -> None:
+    # Imported here, not at the top: otp.tasks imports otp.services (the delivery records), whose
+    # package imports this module, so a top-level import is a real cycle.
     from ..tasks import enqueue_delivery
 
     for row in rows:
@@ -48,17 +52,14 @@ def delivery_enqueue_on_commit(rows: list[ChannelVerification], *, expires_in: f
 
 def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVerification]) -> None:
     """Charge every delivered channel in the caller's transaction; 402 rolls the whole send back."""
-    from wallet.services import wallet_charge
-
     wallet_charge(
         account=account,
-        session=session,
-        channels=[row.channel for row in rows],
+        session_id=session.pk,
         generations={row.channel: row.generation for row in rows},
         actor="api",
     )
     # After the charge, whose UPDATE holds the wallet row: parallel sends see each other's charges.
-    spend_cap_check(account=account)
+    spend_cap_check(account=account, cap=limits_for(account).daily_spend_cap)
 
 
 def session_for_token(*, account: Account, sandbox_only: bool, token: str) -> OTPSession:

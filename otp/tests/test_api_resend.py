@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
-from otp.presenters import iso
 from otp.services.delivery import SUPERSEDED_REASON
 from otp.tasks import deliver_code
+from otpservice.api.timestamps import iso
 from otpservice.tests.envelope import assert_error as assert_envelope
 from wallet.models import LedgerEntry, Wallet
 

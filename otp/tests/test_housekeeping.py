@@ -137,7 +137,7 @@ def test_old_outbox_messages_are_purged_and_the_ledger_outlives_its_session(acco
     time_machine.move_to(NOW - timedelta(days=31), tick=False)
     session = make_session(account, status=SessionStatus.VERIFIED, created=NOW - timedelta(days=31))
     ChannelVerification.objects.create(session=session, channel="sms", recipient="+14155552671")
-    wallet_charge(account=account, session=session, channels=["sms"])
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1})
     OutboxMessage.objects.create(channel="sms", to="+14155552671", body="•••••• is your code", session=session)
     time_machine.move_to(NOW, tick=False)
 
@@ -211,7 +211,7 @@ def _charged_row(account, *, status=SessionStatus.PENDING, expires=None, claimed
     row = ChannelVerification.objects.create(
         session=session, channel="sms", recipient="+14155552671", claimed_at=claimed_at
     )
-    wallet_charge(account=account, session=session, channels=["sms"], actor="test")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="test")
     return row
 
 

@@ -83,7 +83,7 @@ def test_a_failure_reported_in_parallel_is_refunded_once():
         account=created.account, created_at=now, last_sent_at=now, expires_at=now + timedelta(minutes=10)
     )
     row = ChannelVerification.objects.create(session=session, channel="sms", recipient="+14155552671")
-    wallet_charge(account=created.account, session=session, channels=["sms"], actor="api")
+    wallet_charge(account=created.account, session_id=session.pk, generations={"sms": 1}, actor="api")
     in_parallel(8, lambda i: channel_delivery_failed(row=row, generation=1))
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
     assert balance_of(created.account) == 10_000

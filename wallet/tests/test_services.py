@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from otp.exceptions import IdempotencyKeyReused
 from otp.models import ChannelVerification, OTPSession
 from otp.services.delivery import channel_delivery_failed, channel_delivery_report
 from otp.tasks import deliver_code
+from otpservice.errors import IdempotencyKeyReused
 from wallet.exceptions import InsufficientBalance, InvalidAmount
 from wallet.models import LedgerEntry, LedgerKind, Price, Wallet
 from wallet.services import (
@@ -141,7 +141,9 @@ def test_charge_writes_one_entry_per_channel_at_the_global_prices():
     account = account_with("1").account
     session = _session(account, ["email", "sms", "whatsapp"])
     with transaction.atomic():
-        entries = wallet_charge(account=account, session=session, channels=["email", "sms", "whatsapp"], actor="api")
+        entries = wallet_charge(
+            account=account, session_id=session.pk, generations={"email": 1, "sms": 1, "whatsapp": 1}, actor="api"
+        )
     assert [(e.channel, e.amount, e.balance_after) for e in entries] == [
         ("email", -15, 9_985), ("sms", -150, 9_835), ("whatsapp", -100, 9_735),
     ]
@@ -156,7 +158,7 @@ def test_an_account_override_replaces_the_global_price_and_a_free_channel_writes
     Price.objects.create(account=account, channel="sms", amount=90)
     Price.objects.create(account=account, channel="email", amount=0)
     session = _session(account, ["email", "sms"])
-    entries = wallet_charge(account=account, session=session, channels=["email", "sms"], actor="api")
+    entries = wallet_charge(account=account, session_id=session.pk, generations={"email": 1, "sms": 1}, actor="api")
     assert [(e.channel, e.amount) for e in entries] == [("sms", -90)]
     assert balance_of(account) == 9_910
 
@@ -166,7 +168,7 @@ def test_charge_that_the_balance_does_not_cover_changes_nothing():
     account = account_with("0.0160").account
     session = _session(account, ["email", "sms"])
     with pytest.raises(InsufficientBalance) as caught:
-        wallet_charge(account=account, session=session, channels=["email", "sms"], actor="api")
+        wallet_charge(account=account, session_id=session.pk, generations={"email": 1, "sms": 1}, actor="api")
     error = caught.value
     assert (error.status_code, error.code, error.type) == (402, "insufficient_balance", "payment_required")
     assert error.message.startswith("Insufficient balance")
@@ -179,7 +181,7 @@ def test_charge_that_the_balance_does_not_cover_changes_nothing():
 def test_charge_without_any_wallet_is_insufficient_with_zero_available():
     account = account_with(None).account
     with pytest.raises(InsufficientBalance) as caught:
-        wallet_charge(account=account, session=_session(account, ["sms"]), channels=["sms"], actor="api")
+        wallet_charge(account=account, session_id=_session(account, ["sms"]).pk, generations={"sms": 1}, actor="api")
     assert caught.value.details["available"] == "0.0000"
 
 
@@ -187,9 +189,9 @@ def test_charge_without_any_wallet_is_insufficient_with_zero_available():
 def test_the_same_channel_generation_cannot_be_charged_twice():
     account = account_with("1").account
     session = _session(account, ["sms"])
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
     with pytest.raises(IntegrityError), transaction.atomic():
-        wallet_charge(account=account, session=session, channels=["sms"], actor="api")
+        wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
     assert balance_of(account) == 9_850
     assert_balance_matches_ledger(account)
 
@@ -201,7 +203,7 @@ def test_the_same_channel_generation_cannot_be_charged_twice():
 def test_refund_called_twice_credits_the_channel_once():
     account = account_with("1").account
     session = _session(account, ["email", "sms"])
-    wallet_charge(account=account, session=session, channels=["email", "sms"], actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"email": 1, "sms": 1}, actor="api")
     row = session.channel_rows.get(channel="sms")
     first = wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1)
     second = wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1)
@@ -216,7 +218,7 @@ def test_refund_called_twice_credits_the_channel_once():
 def test_refund_gives_back_what_was_charged_even_after_the_price_changed():
     account = account_with("1").account
     session = _session(account, ["sms"])
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
     Price.objects.filter(account=None, channel="sms").update(amount=999)
     refund = wallet_refund_channel(session_id=session.pk, channel=session.channel_rows.get().channel, generation=1)
     assert refund.amount == 150
@@ -235,8 +237,8 @@ def test_refund_of_a_channel_that_was_never_charged_does_nothing():
 def test_refund_is_per_generation_so_a_resent_code_that_fails_is_refunded_too():
     account = account_with("1").account
     session = _session(account, ["sms"])
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api", generations={"sms": 1})
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api", generations={"sms": 2})
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 2}, actor="api")
     row = session.channel_rows.get()
     assert wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=1).amount == 150
     assert wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=2).amount == 150
@@ -248,7 +250,7 @@ def test_refund_is_per_generation_so_a_resent_code_that_fails_is_refunded_too():
 def test_a_final_delivery_failure_refunds_once_even_when_reported_again(failing_delivery):
     account = account_with("1").account
     session = _session(account, ["sms"])
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
     row = session.channel_rows.get()
     deliver_code.apply(kwargs={"channel_row_id": row.pk, "generation": 1})
     row.refresh_from_db()
@@ -267,7 +269,7 @@ def test_a_final_delivery_failure_refunds_once_even_when_reported_again(failing_
 def test_a_provider_callback_reporting_failure_twice_refunds_once():
     account = account_with("1").account
     session = _session(account, ["sms"])
-    wallet_charge(account=account, session=session, channels=["sms"], actor="api")
+    wallet_charge(account=account, session_id=session.pk, generations={"sms": 1}, actor="api")
     ChannelVerification.objects.filter(session=session).update(delivery_status="SENT", provider_message_id="SM123")
     assert channel_delivery_report(provider_message_id="SM123", state="FAILED", error="undelivered") is True
     assert channel_delivery_report(provider_message_id="SM123", state="FAILED", error="undelivered") is False

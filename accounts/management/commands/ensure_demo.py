@@ -1,5 +1,6 @@
 """ensure_demo: make sure a demo account and an admin login exist, and print how to use them."""
 import os
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -7,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import Account, ApiKey
 from accounts.services import account_create, api_key_issue
+from wallet.services import wallet_topup
 
 DEMO_NAME = "Demo"
 
@@ -42,8 +44,4 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _top_up(self, account):
-        from decimal import Decimal
-
-        from wallet.services import wallet_topup
-
         wallet_topup(account=account, amount=Decimal("10.0000"), actor="ensure_demo")
