@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from otpservice.errors import ServiceError
+from otpservice.logging import codes_redacted
 from wallet.caps import spend_cap_check
 from wallet.services import wallet_charge
 
@@ -23,13 +24,15 @@ def sandbox_codes_issue(*, session: OTPSession, rows: list[ChannelVerification])
     codes = {}
     for row in rows:
         code = generate_code(session.otp_length)
-        row.code_hash = hash_code(
-            pepper=settings.OTP_PEPPER,
-            session_id=str(session.id),
-            channel=row.channel,
-            code=code,
-            rounds=otp_setting("BCRYPT_ROUNDS"),
-        )
+        # The plain code is in this process now: no log line (or exception logged later) may carry it.
+        with codes_redacted(code):
+            row.code_hash = hash_code(
+                pepper=settings.OTP_PEPPER,
+                session_id=str(session.id),
+                channel=row.channel,
+                code=code,
+                rounds=otp_setting("BCRYPT_ROUNDS"),
+            )
         codes[row.channel] = code
     return codes
 
