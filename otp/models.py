@@ -174,6 +174,9 @@ class OutboxMessage(models.Model):
 
 class IdempotencyRecord(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    # Keys are per key mode, as Stripe's are: a test key can neither use up a live request's key
+    # nor learn which keys live traffic used.
+    test_mode = models.BooleanField(default=False)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     session = models.ForeignKey(OTPSession, null=True, on_delete=models.CASCADE, related_name="+")
@@ -183,7 +186,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "key"], name="otp_idempotency_key_unique")
+            models.UniqueConstraint(fields=["account", "test_mode", "key"], name="otp_idempotency_key_per_mode")
         ]
 
     def __str__(self) -> str:

@@ -56,6 +56,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             metadata=values["metadata"],
             add_contact=values["add_contact"],
             sandbox=sandbox,
+            test_key=request.auth.is_test,
             idempotency_key=key,
             fingerprint=services.request_fingerprint(body=request.data, sandbox=sandbox) if key else "",
             client_address=request_client_address(request),

@@ -36,9 +36,9 @@ def request_fingerprint(*, body: dict[str, Any], sandbox: bool) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _idempotent_replay(*, account: Account, key: str, fingerprint: str) -> dict[str, Any] | None:
+def _idempotent_replay(*, account: Account, test_key: bool, key: str, fingerprint: str) -> dict[str, Any] | None:
     cutoff = timezone.now() - timedelta(seconds=otp_setting("IDEMPOTENCY_TTL_SECONDS"))
-    record = IdempotencyRecord.objects.filter(account=account, key=key).first()
+    record = IdempotencyRecord.objects.filter(account=account, test_mode=test_key, key=key).first()
     if record is None:
         return None
     if record.created_at < cutoff:
@@ -64,6 +64,7 @@ def session_send(
     metadata: dict[str, Any],
     add_contact: bool,
     sandbox: bool,
+    test_key: bool = False,
     idempotency_key: str = "",
     fingerprint: str = "",
     client_address: str | None = None,
@@ -72,12 +73,13 @@ def session_send(
 
     With an idempotency key, a repeat of the same request (same `fingerprint`) within the TTL
     returns the first response as `replay` and does nothing else. `client_address` is the HTTP
-    client's IP, for the per-IP limit when metadata has no ip_address.
+    client's IP, for the per-IP limit when metadata has no ip_address. `test_key`: the request
+    was made with a test key, whose idempotency keys are its own.
     """
     from ..presenters import send_body
 
     if idempotency_key:
-        replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
+        replay = _idempotent_replay(account=account, test_key=test_key, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
             return SendOutcome(session=None, rows=[], token="", replay=replay)
     targets = {channel: recipients[channel] for channel in channels}
@@ -96,6 +98,7 @@ def session_send(
             if idempotency_key:
                 IdempotencyRecord.objects.create(
                     account=account,
+                    test_mode=test_key,
                     key=idempotency_key,
                     request_hash=fingerprint,
                     session=outcome.session,
@@ -110,7 +113,7 @@ def session_send(
         if not idempotency_key:
             raise
         # A parallel request with the same key won the insert; answer as its replay.
-        replay = _idempotent_replay(account=account, key=idempotency_key, fingerprint=fingerprint)
+        replay = _idempotent_replay(account=account, test_key=test_key, key=idempotency_key, fingerprint=fingerprint)
         if replay is None:
             raise
         return SendOutcome(session=None, rows=[], token="", replay=replay)

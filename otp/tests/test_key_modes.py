@@ -109,3 +109,25 @@ def test_a_test_key_cannot_reach_contacts_which_hold_live_users_data(sandbox_api
 def test_a_test_key_reads_the_wallet_it_is_never_charged_from(sandbox_api, api):
     assert sandbox_api.get("/api/v1/wallet").json()["data"] == api.get("/api/v1/wallet").json()["data"]
     assert sandbox_api.get("/api/v1/wallet/transactions").status_code == 200
+
+
+def test_idempotency_keys_are_per_key_mode(api, sandbox_api):
+    body = {"channels": ["email"], "recipients": {"email": "ada@example.com"}}
+    first = sandbox_api.post(f"{BASE}/send", body, HTTP_IDEMPOTENCY_KEY="login-42")
+    assert first.status_code == 200 and first.json()["sandbox"] is True
+    # The same key under the live key is a request of its own: not refused, not a sandbox replay.
+    live = api.post(f"{BASE}/send", body, HTTP_IDEMPOTENCY_KEY="login-42")
+    assert live.status_code == 200, live.json()
+    assert live.json()["sandbox"] is False and live.json()["session_id"] != first.json()["session_id"]
+    assert "Idempotent-Replayed" not in live.headers
+    # Each mode still replays its own.
+    again = api.post(f"{BASE}/send", body, HTTP_IDEMPOTENCY_KEY="login-42")
+    assert (again.headers["Idempotent-Replayed"], again.json()["session_id"]) == ("true", live.json()["session_id"])
+
+
+def test_a_test_key_cannot_learn_which_keys_live_traffic_used(api, sandbox_api):
+    api.post(f"{BASE}/send", {"channels": ["email"], "recipients": {"email": "ada@example.com"}}, HTTP_IDEMPOTENCY_KEY="login-7")
+    probe = sandbox_api.post(
+        f"{BASE}/send", {"channels": ["email"], "recipients": {"email": "eve@example.com"}}, HTTP_IDEMPOTENCY_KEY="login-7"
+    )
+    assert probe.status_code == 200  # not 422 idempotency_key_reused
