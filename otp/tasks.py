@@ -60,16 +60,17 @@ def _deliverable(channel_row_id: int, generation: int, now: datetime) -> QuerySe
 
 
 def _claim(
-    channel_row_id: int, generation: int, now: datetime, lease: timedelta, own_claim: datetime | None = None
+    channel_row_id: int, generation: int, now: datetime, lease: timedelta, own_claims: tuple[datetime, ...] = ()
 ) -> ChannelVerification | None:
     """Take the row with one conditional UPDATE; None when another task has it or it is stale.
 
-    `own_claim`: the claim an earlier try of this task took before a database error; it is ours
+    `own_claims`: the claims earlier tries of this task may have taken before a database error; they
+    are ours
     to retake at once instead of waiting for its lease to lapse.
     """
     free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease)
-    if own_claim is not None:
-        free |= Q(claimed_at=own_claim)
+    if own_claims:
+        free |= Q(claimed_at__in=own_claims)
     claimed = _deliverable(channel_row_id, generation, now).filter(free).update(claimed_at=now)
     if not claimed:
         return None
@@ -108,35 +109,38 @@ def deliver_code(
     *,
     channel_row_id: int,
     generation: int,
-    claim: str | None = None,
+    claims: list[str] | None = None,
     accepted: dict[str, str] | None = None,
     db_errors: int = 0,
 ) -> None:
-    """Send one generation's code. `claim` is the claim time of an attempt that met a database error
-    (its retry may retake that claim at once); `accepted` is a send the provider took that is still
+    """Send one generation's code. `claims` are the claim times of earlier tries that met a database
+    error (whether each claim committed is unknown; the retry may retake any of them at once); `accepted` is a send the provider took that is still
     to be recorded (the retry only records it, it never sends again)."""
     if accepted is not None:
         _record_or_retry(self, channel_row_id, generation, SendResult(**accepted), db_errors)
         return
     now = timezone.now()
     try:
-        _deliver(self, channel_row_id, generation, now=now, own_claim=_parse_claim(claim))
+        _deliver(self, channel_row_id, generation, now=now, own_claims=_parse_claims(claims))
     except DATABASE_DOWN as exc:
         # Nothing went out (a send the provider accepted is recorded apart, above): retrying can
         # only help, and acking would leave the user without a code.
         _retry_after_database_error(
             self, exc, what="Delivery", channel_row_id=channel_row_id, generation=generation, db_errors=db_errors,
-            kwargs={"claim": now.isoformat()},
+            kwargs={"claims": [*(claims or []), now.isoformat()]},
+            # Not expiring with the code: after the outage the retry must still run, if only to
+            # refund a generation a resend replaced meanwhile; past expiry it sends nothing.
+            expires=None,
         )
 
 
-def _parse_claim(claim: str | None) -> datetime | None:
-    return datetime.fromisoformat(claim) if claim else None
+def _parse_claims(claims: list[str] | None) -> tuple[datetime, ...]:
+    return tuple(datetime.fromisoformat(claim) for claim in claims or ())
 
 
-def _deliver(task, channel_row_id: int, generation: int, *, now: datetime, own_claim: datetime | None) -> None:
+def _deliver(task, channel_row_id: int, generation: int, *, now: datetime, own_claims: tuple[datetime, ...]) -> None:
     lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
-    row = _claim(channel_row_id, generation, now, lease, own_claim)
+    row = _claim(channel_row_id, generation, now, lease, own_claims)
     if row is None:
         # Stale (other generation, sent, failed, session over): done. Held by another attempt's
         # fresh claim: that attempt may be mid-send, or its worker child died and Celery requeued
@@ -220,7 +224,15 @@ def _record_or_retry(task, channel_row_id: int, generation: int, result: SendRes
 
 
 def _retry_after_database_error(
-    task, exc: Exception, *, what: str, channel_row_id: int, generation: int, db_errors: int, kwargs: dict, **options
+    task,
+    exc: Exception,
+    *,
+    what: str,
+    channel_row_id: int,
+    generation: int,
+    db_errors: int,
+    kwargs: dict,
+    **options,
 ) -> None:
     tries = db_errors + 1
     where = f"channel row {channel_row_id} generation {generation}"

@@ -288,17 +288,26 @@ def wallet_refund_channel(
     )
     if charge is None:
         return None
+    key = refund_key(session_id=session_id, channel=channel, generation=generation)
+    if LedgerEntry.objects.filter(idempotency_key=_reversal_key(session_id, channel, generation)).exists():
+        # A refund was reversed (the message had gone out after all); if it now fails for good,
+        # it is owed again, once more and only once.
+        key = f"{key}:after-reversal"
     with transaction.atomic():
         entry, created = _post_once(
             wallet=charge.wallet,
             kind=LedgerKind.REFUND,
             amount=-charge.amount,
             actor=actor,
-            idempotency_key=refund_key(session_id=session_id, channel=channel, generation=generation),
+            idempotency_key=key,
             session_id=charge.session_id,
             channel=channel,
         )
     return entry if created else None
+
+
+def _reversal_key(session_id, channel: str, generation: int) -> str:
+    return f"{charge_key(session_id=session_id, channel=channel, generation=generation)}:after-refund"
 
 
 def wallet_refund_reverse(
@@ -326,7 +335,7 @@ def wallet_refund_reverse(
             kind=LedgerKind.CHARGE,
             amount=-refund.amount,
             actor=actor,
-            idempotency_key=f"{charge_key(session_id=session_id, channel=channel, generation=generation)}:after-refund",
+            idempotency_key=_reversal_key(session_id, channel, generation),
             session_id=refund.session_id,
             channel=channel,
             note="Refund reversed: the provider had accepted the message",

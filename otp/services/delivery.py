@@ -117,20 +117,19 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
         provider_message_id=result.message_id,
         outcome=DeliveryAttempt.Outcome.SENT,
     )
-    # A late record may find the channel FAILED by housekeeping as never sent: it was sent.
-    movable = [DeliveryStatus.QUEUED, DeliveryStatus.FAILED] if late else [DeliveryStatus.QUEUED]
     with transaction.atomic():
-        moved = ChannelVerification.objects.filter(
-            pk=row_id, generation=generation, delivery_status__in=movable
-        ).update(
-            delivery_status=DeliveryStatus.SENT,
-            provider=result.provider,
-            provider_message_id=result.message_id,
-            last_error="",
-        )
-        if moved and not late:
-            attempt.save()
-            return
+        if not late:
+            moved = ChannelVerification.objects.filter(
+                pk=row_id, generation=generation, delivery_status=DeliveryStatus.QUEUED
+            ).update(
+                delivery_status=DeliveryStatus.SENT,
+                provider=result.provider,
+                provider_message_id=result.message_id,
+                last_error="",
+            )
+            if moved:
+                attempt.save()
+                return
         row = _locked(row_id)
         if row is None:
             logger.warning(
@@ -141,10 +140,20 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
             )
             return
         recorded = DeliveryAttempt.objects.filter(
-            channel_row_id=row_id, generation=generation, provider_message_id=result.message_id
+            channel_row_id=row_id, generation=generation, provider_message_id=result.message_id,
+            outcome=DeliveryAttempt.Outcome.SENT,
         )
-        if not recorded.filter(outcome=DeliveryAttempt.Outcome.SENT).exists():
-            attempt.save()
+        if recorded.exists():
+            # A duplicate of a record that already landed: whatever happened since (a failure the
+            # provider reported, its refund) stands.
+            return
+        attempt.save()
+        # No provider report can have matched this message before its id was recorded, so a FAILED
+        # row here was judged never sent (housekeeping): it was sent.
+        if row.generation == generation and row.delivery_status in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
+            row.delivery_status = DeliveryStatus.SENT
+            row.provider, row.provider_message_id, row.last_error = result.provider, result.message_id, ""
+            row.save(update_fields=["delivery_status", "provider", "provider_message_id", "last_error", "updated_at"])
         _refund_reverse(row=row, generation=generation, result=result)
 
 

@@ -69,19 +69,29 @@ def db_link():
 
 
 @pytest.fixture
-def worker(broker, redis_url, fake_twilio, fake_sendgrid, db_link, tmp_path):
+def worker_with(broker, redis_url, fake_twilio, fake_sendgrid, db_link, tmp_path):
+    """Start a worker that reaches the database through db_link, with extra environment."""
     env = worker_env(redis_url=redis_url, twilio=fake_twilio, sendgrid=fake_sendgrid)
     db = connection.settings_dict
     env["DATABASE_URL"] = env["DATABASE_URL"].replace(
         f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/", f"@127.0.0.1:{db_link.port}/"
     )
     assert f":{db_link.port}/" in env["DATABASE_URL"]
-    env["OTP_DELIVERY_DB_MAX_TRIES"] = "100"  # outlasts the outage at the tests' 0.2–0.5 s backoff
     workers = Workers(env=env, tmp_path=tmp_path)
+
+    def start(**extra: str):
+        workers.env.update(extra)
+        return workers.start()
+
     try:
-        yield workers.start()
+        yield start
     finally:
         workers.kill_all()
+
+
+@pytest.fixture
+def worker(worker_with):
+    return worker_with()
 
 
 def post_send(api) -> dict:
@@ -135,6 +145,23 @@ def test_a_database_outage_before_the_claim_is_retried_and_the_code_goes_out_onc
     # and the code that went out appears nowhere.
     assert f"port {db_link.port}" in worker.output()
     assert twilio_code(request) not in worker.output()
+
+
+def test_a_link_lost_after_the_claim_is_retried_at_once_not_after_the_lease(api, worker_with, db_link, fake_twilio):
+    # A slow hash (bcrypt cost 14, about a second) leaves time to cut the link between the claim and
+    # the hash write; the lease is long, so only retaking its own claim lets the retry go at once.
+    worker = worker_with(OTP_BCRYPT_ROUNDS="14", OTP_DELIVERY_LEASE_SECONDS="120", CELERY_VISIBILITY_TIMEOUT="300")
+    sent = post_send(api)
+    wait_for(lambda: sms_row(sent).claimed_at, timeout=TIMEOUT, what="the claim", logs=worker.output)
+    db_link.cut()
+    restore_after(db_link, 1.0)
+    wait_for(
+        lambda: "met a database error" in worker.output(), timeout=TIMEOUT, what="a database error", logs=worker.output
+    )
+    row = wait_sent(sent, worker)  # well inside the 120 s lease: TIMEOUT is 40 s
+    (request,) = fake_twilio.requests
+    assert row.provider_message_id == request.response_json["sid"]
+    assert verify(api, sent["session_token"], {"sms": twilio_code(request)}).json()["status"] == "VERIFIED"
 
 
 def test_a_send_the_provider_accepted_while_the_database_dropped_is_recorded_once_not_refunded(

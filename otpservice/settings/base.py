@@ -215,8 +215,9 @@ OTP = {
     "DELIVERY_RETRY_BASE_SECONDS": env.float("OTP_DELIVERY_RETRY_BASE_SECONDS", default=2.0),
     "DELIVERY_RETRY_MAX_SECONDS": env.float("OTP_DELIVERY_RETRY_MAX_SECONDS", default=300.0),
     # A worker that cannot reach the database retries with the same backoff this many times (waits
-    # of up to about 23 minutes in all with the defaults) before it leaves the channel to housekeeping.
-    "DELIVERY_DB_MAX_TRIES": env.int("OTP_DELIVERY_DB_MAX_TRIES", default=12),
+    # of up to about 8 hours in all with the defaults): a retry costs nothing, and the one recording
+    # a send the provider accepted holds the only copy of its message id.
+    "DELIVERY_DB_MAX_TRIES": env.int("OTP_DELIVERY_DB_MAX_TRIES", default=100),
     # Rate limits in django-ratelimit syntax ("5/5m"); each account can override them in admin.
     "RATE_RECIPIENT": env.str("OTP_RATE_RECIPIENT", default="5/5m"),
     "RATE_IP": env.str("OTP_RATE_IP", default="20/h"),
