@@ -9,24 +9,20 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 import requests
 from django.db import connection
 from django.db.models import Sum
 
 from otp.models import ChannelVerification
-from otp.tasks import deliver_code
 from otp.tests.worker_support import (
     CELERY,
     QUEUES,
     ROOT,
-    VISIBILITY_TIMEOUT,
-    point_celery_at,
+    celery_published_to,
     wait_for,
     worker_env,
     workers_fixture,
 )
-from otpservice.celery import app
 from wallet.models import LedgerEntry
 from wallet.selectors import price_map
 
@@ -46,19 +42,8 @@ GUNICORN = CELERY.with_name("gunicorn")
 
 @pytest.fixture
 def broker(redis_url):
-    previous = point_celery_at(
-        app,
-        broker_url=redis_url,
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-    )
-    assert deliver_code.app is app
-    client = redis.Redis.from_url(redis_url)
-    try:
+    with celery_published_to(redis_url) as client:
         yield client
-    finally:
-        client.close()
-        point_celery_at(app, **previous)
 
 
 @pytest.fixture

@@ -6,25 +6,21 @@ import threading
 from datetime import timedelta
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, DeliveryAttempt
-from otp.tasks import deliver_code
 from otp.tests.delivery_support import SEND, send_body, twilio_code, verify
 from otp.tests.tcp_proxy import TcpProxy
 from otp.tests.worker_support import (
     LEASE_SECONDS,
-    VISIBILITY_TIMEOUT,
     Workers,
-    point_celery_at,
+    celery_published_to,
     wait_for,
     worker_env,
 )
-from otpservice.celery import app
 from wallet.models import LedgerEntry
 
 pytestmark = [
@@ -45,19 +41,8 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def broker(redis_url):
-    previous = point_celery_at(
-        app,
-        broker_url=redis_url,
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-    )
-    assert deliver_code.app is app
-    client = redis.Redis.from_url(redis_url)
-    try:
+    with celery_published_to(redis_url) as client:
         yield client
-    finally:
-        client.close()
-        point_celery_at(app, **previous)
 
 
 @pytest.fixture

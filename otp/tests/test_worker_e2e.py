@@ -9,12 +9,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.utils import timezone
 
 from otp.models import ChannelVerification, DeliveryAttempt
-from otp.tasks import deliver_code
 from otp.tests.delivery_support import (
     AUTH_TOKEN,
     RECIPIENTS,
@@ -31,12 +29,11 @@ from otp.tests.fakes import twilio_signature
 from otp.tests.worker_support import (
     PUBLIC_BASE_URL,
     VISIBILITY_TIMEOUT,
-    point_celery_at,
+    celery_published_to,
     queued_messages,
     wait_for,
     workers_fixture,
 )
-from otpservice.celery import app
 from wallet.models import LedgerEntry
 
 pytestmark = [
@@ -58,20 +55,8 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def broker(redis_url):
-    """This process publishes to Redis (its settings, read at import, said eager); restored afterwards."""
-    previous = point_celery_at(
-        app,
-        broker_url=redis_url,
-        task_always_eager=False,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-    )
-    assert deliver_code.app is app  # enqueue_delivery publishes through the app reconfigured here
-    client = redis.Redis.from_url(redis_url)
-    try:
+    with celery_published_to(redis_url) as client:
         yield client
-    finally:
-        client.close()
-        point_celery_at(app, **previous)
 
 
 @pytest.fixture

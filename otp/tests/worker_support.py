@@ -10,12 +10,17 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import redis
 from django.db import connection
 from kombu import pools
+
+from otp.tasks import deliver_code
+from otpservice.celery import app
 
 from .delivery_support import (
     ACCOUNT_SID,
@@ -190,3 +195,23 @@ def queued_messages(redis_client, queue: str) -> list[dict]:
         envelope["raw"] = raw.decode()
         messages.append(envelope)
     return messages
+
+
+@contextmanager
+def celery_published_to(redis_url: str) -> Iterator[redis.Redis]:
+    """This process publishes to that Redis (its settings, read at import, said eager) for the
+    block, and a client of that Redis to peek at it; the Celery app is restored afterwards."""
+
+    previous = point_celery_at(
+        app,
+        broker_url=redis_url,
+        task_always_eager=False,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    )
+    assert deliver_code.app is app  # enqueue_delivery publishes through the app reconfigured here
+    client = redis.Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
+        point_celery_at(app, **previous)
