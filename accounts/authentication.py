@@ -15,7 +15,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         # request.headers is case-insensitive, so x-api-key and X-API-KEY both work.
-        raw = request._request.headers.get("X-API-Key")
+        raw = request.headers.get("X-API-Key")
         if raw is None:
             return None
         parsed = parse_key(raw.strip())

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 
 from .conf import DEFAULTS, otp_setting
+from .delivery.registry import delivery_mode
 
 
 @register()
@@ -70,8 +71,6 @@ _REQUIRED = {
 
 def _provider_credentials():
     """A channel delivered live must have its provider's credentials."""
-    from .delivery.registry import delivery_mode
-
     errors = []
     for channel, groups in _REQUIRED.items():
         mode = delivery_mode(channel)

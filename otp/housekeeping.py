@@ -15,6 +15,7 @@ from .models import (
     OutboxMessage,
     SessionStatus,
 )
+from .services.delivery import channel_delivery_failed
 
 UNDELIVERED_REASON = "Not delivered before the session ended"
 # Old sessions are deleted this many at a time: each batch (with its cascade) is one short transaction.
@@ -43,8 +44,6 @@ def channels_fail_undelivered(*, now: datetime) -> int:
     A row under a fresh claim is left alone: its worker may be talking to the provider now.
     Only QUEUED rows are read, through the partial index otp_chan_queued.
     """
-    from .services.delivery import channel_delivery_failed
-
     lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
     stale = ChannelVerification.objects.filter(
         Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease),

@@ -17,13 +17,14 @@ from .conf import otp_setting
 from .delivery.base import DeliveryError, SendResult
 from .delivery.registry import provider_for
 from .hashing import generate_code, hash_code
+from .housekeeping import housekeeping_run
 from .messages import message_render
 from .models import ChannelVerification, DeliveryAttempt, DeliveryStatus, OTPSession
+from .queues import QUEUES
 from .services.delivery import channel_failed_for_good, channel_sent_record, channel_superseded
 
 logger = logging.getLogger("otp.tasks")
 
-QUEUES = {"email": "otp.email", "sms": "otp.sms", "whatsapp": "otp.whatsapp"}
 # A task that meets another attempt's fresh claim looks again this long after that lease ends.
 LEASE_MARGIN_SECONDS = 1.0
 # The database is unreachable (connection refused or lost) or aborted the transaction (a deadlock, a
@@ -287,7 +288,5 @@ def _backoff(tries: int) -> float:
 
 @shared_task(name="otp.housekeeping", ignore_result=True)
 def housekeeping() -> None:
-    from .housekeeping import housekeeping_run
-
     result = housekeeping_run(now=timezone.now())
     logger.info("Housekeeping: %s", result)

@@ -23,6 +23,8 @@ def provider_for(channel: str) -> Provider:
     if delivery_mode(channel) != "live":
         return OutboxProvider()
     timeout = settings.PROVIDER_TIMEOUT_SECONDS
+    # The provider SDKs (sendgrid, twilio) are imported only for a channel delivered live, on
+    # purpose: an outbox-mode process never loads them. No import cycle is involved.
     if channel == "email":
         from .sendgrid_email import SendGridEmailProvider
 

@@ -22,6 +22,7 @@ from .common import (
     sandbox_codes_issue,
     session_for_token,
 )
+from .delivery import channel_superseded
 
 
 @dataclass
@@ -85,7 +86,6 @@ def session_resend(
         if not session.sandbox:
             rows_charge(account=account, session=session, rows=targets)
             delivery_enqueue_on_commit(targets, expires_in=session.expiry_minutes * 60)
-    session._prefetched_objects_cache = {"channel_rows": rows}
     return ResendOutcome(session=session, rows=targets, sandbox_codes=codes)
 
 
@@ -98,8 +98,6 @@ def _refund_unsent(targets: list[ChannelVerification], *, now) -> None:
     so it is not refunded here: if that task finds its generation gone before sending, it refunds
     it itself (otp.tasks.deliver_code); if it sent, the charge stands.
     """
-    from .delivery import channel_superseded
-
     abandoned = now - timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
     for row in targets:
         if row.delivery_status == DeliveryStatus.QUEUED and (row.claimed_at is None or row.claimed_at < abandoned):

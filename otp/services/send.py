@@ -16,6 +16,7 @@ from accounts.models import Account
 from ..conf import otp_setting
 from ..exceptions import IdempotencyKeyReused
 from ..models import ChannelVerification, DeliveryStatus, IdempotencyRecord, OTPSession
+from ..presenters import send_body
 from ..ratelimits.guards import destinations_check, send_limits_hit
 from ..tokens import token_issue
 from .common import delivery_enqueue_on_commit, rows_charge, sandbox_codes_issue
@@ -76,8 +77,6 @@ def session_send(
     client's IP, for the per-IP limit when metadata has no ip_address. `test_key`: the request
     was made with a test key, whose idempotency keys are its own.
     """
-    from ..presenters import send_body
-
     if idempotency_key:
         replay = _idempotent_replay(account=account, test_key=test_key, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
@@ -159,7 +158,6 @@ def _session_create(
     if not sandbox:
         rows_charge(account=account, session=session, rows=rows)
         delivery_enqueue_on_commit(rows, expires_in=(expires_at - now).total_seconds())
-    session._prefetched_objects_cache = {"channel_rows": rows}
     token = token_issue(
         secret=settings.OTP_TOKEN_SECRET,
         session_id=str(session.id),

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Account
+from contacts.services import contact_record_verified
 from otpservice.errors import InvalidRequest, ServiceError
 
 from ..exceptions import InvalidOtp, MaxAttemptsExceeded, OtpExpired
@@ -92,10 +93,7 @@ def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, st
     )
     # Sandbox codes are handed to the caller, so a sandbox "verification" proves nothing.
     if session.status == SessionStatus.VERIFIED and session.add_contact and not session.sandbox:
-        from contacts.services import contact_record_verified
-
         contact_record_verified(account=account, rows=[row for row in rows if row.verified_at])
-    session._prefetched_objects_cache = {"channel_rows": rows}
     successes = [result["success"] for result in results.values()]
     outcome = VerifyOutcome(
         session=session, rows=rows, results=results, all_right=all(successes), any_right=any(successes)
