@@ -10,7 +10,7 @@ CHANNELS = tuple(name for name, _ in CHANNEL_CHOICES)
 
 class Wallet(models.Model):
     account = models.OneToOneField("accounts.Account", on_delete=models.CASCADE, related_name="wallet")
-    # In 1/10,000 currency units (see wallet.money); changed only by wallet.services.
+    # In 1/10,000 currency units (see wallet.money); changed only by wallet.services (via wallet.ledger).
     balance = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,4 +1,4 @@
-"""Writes of the wallet: top-ups, adjustments, charges for sends and refunds of failed deliveries.
+"""Writes of the wallet: top-ups, charges for sends and refunds of failed deliveries.
 
 Every balance change is one conditional UPDATE (never read-modify-write in Python) plus one
 ledger row in the same transaction, so the balance always equals the sum of the ledger and no
@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from accounts.models import Account
-from otpservice.errors import IdempotencyKeyReused
 
-from .exceptions import InsufficientBalance, InvalidAmount
+from .exceptions import InvalidAmount
+from .ledger import add_to_balance, insufficient, post_once
 from .models import LedgerEntry, LedgerKind, Wallet
-from .money import MoneyError, format_units, to_units
+from .money import MoneyError, to_units
 from .selectors import price_map, wallet_get
 
 CHARGE_ACTOR = "api"
@@ -47,102 +46,6 @@ def _wallet_for(account: Account) -> Wallet:
     return wallet
 
 
-def _add_to_balance(*, column: str, value, delta: int) -> tuple[int, int] | None:
-    """balance += delta WHERE column = value AND balance >= -delta, as one statement.
-
-    Returns (wallet id, new balance), or None when no wallet matched or it would go negative.
-    RETURNING (PostgreSQL, SQLite >= 3.35) reads the new balance in the same statement: the
-    ORM's update() cannot, and a second SELECT would add a query to every send.
-    """
-    meta = Wallet._meta
-    field = meta.get_field(column)
-    quote = connection.ops.quote_name
-    balance, updated_at = quote(meta.get_field("balance").column), quote(meta.get_field("updated_at").column)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {balance} = {balance} + %s, {updated_at} = %s "  # noqa: S608
-        f"WHERE {quote(field.column)} = %s AND {balance} >= %s RETURNING {quote(meta.pk.column)}, {balance}"
-    )
-    params = [
-        delta,
-        meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
-        field.get_db_prep_value(value, connection),
-        -delta,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def _apply(*, wallet_id: int, delta: int) -> int | None:
-    """Add delta to one wallet; the new balance, or None if it would go negative."""
-    result = _add_to_balance(column="id", value=wallet_id, delta=delta)
-    return None if result is None else result[1]
-
-
-def _insufficient(*, required: int, available: int, currency: str) -> InsufficientBalance:
-    return InsufficientBalance(
-        f"Insufficient balance: {format_units(required)} {currency} required, "
-        f"{format_units(available)} {currency} available",
-        details={
-            "required": format_units(required),
-            "available": format_units(available),
-            "currency": currency,
-        },
-    )
-
-
-def _existing(*, key: str, wallet: Wallet, kind: str, amount: int) -> LedgerEntry | None:
-    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
-    if entry is not None and (entry.wallet_id, entry.kind, entry.amount) != (wallet.pk, kind, amount):
-        raise IdempotencyKeyReused(details={"idempotency_key": key})
-    return entry
-
-
-def _post_once(
-    *,
-    wallet: Wallet,
-    kind: str,
-    amount: int,
-    actor: str,
-    idempotency_key: str | None,
-    session_id=None,
-    channel: str = "",
-    note: str = "",
-) -> tuple[LedgerEntry, bool]:
-    """Apply one entry; with a key already posted, return that entry and False instead."""
-    if idempotency_key:
-        existing = _existing(key=idempotency_key, wallet=wallet, kind=kind, amount=amount)
-        if existing is not None:
-            return existing, False
-    try:
-        # A savepoint: if a parallel transaction committed the same key first, the unique index
-        # refuses our row and the balance change above it is rolled back with it.
-        with transaction.atomic():
-            balance = _apply(wallet_id=wallet.pk, delta=amount)
-            if balance is None:
-                available = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
-                raise _insufficient(required=-amount, available=available, currency=wallet.currency)
-            entry = LedgerEntry.objects.create(
-                wallet=wallet,
-                kind=kind,
-                amount=amount,
-                balance_after=balance,
-                session_id=session_id,
-                channel=channel,
-                actor=actor,
-                note=note,
-                idempotency_key=idempotency_key or None,
-            )
-    except IntegrityError:
-        existing = idempotency_key and _existing(key=idempotency_key, wallet=wallet, kind=kind, amount=amount)
-        if not existing:
-            raise
-        return existing, False
-    wallet.balance = balance
-    return entry, True
-
-
 def _topup_units(amount: Decimal) -> int:
     units = _units(amount)
     if units <= 0:
@@ -156,7 +59,7 @@ def wallet_topup(
     """Credit a positive amount; a repeat with the same idempotency key credits nothing more."""
     units = _topup_units(amount)
     with transaction.atomic():
-        entry, _ = _post_once(
+        entry, _ = post_once(
             wallet=_wallet_for(account),
             kind=LedgerKind.TOPUP,
             amount=units,
@@ -179,7 +82,7 @@ def wallet_topup_batch(
     credited = 0
     with transaction.atomic():
         for wallet in sorted(wallets, key=lambda wallet: wallet.pk):
-            _, created = _post_once(
+            _, created = post_once(
                 wallet=wallet,
                 kind=LedgerKind.TOPUP,
                 amount=units,
@@ -189,25 +92,6 @@ def wallet_topup_batch(
             )
             credited += created
     return credited
-
-
-def wallet_adjust(
-    *, account: Account, amount: Decimal, actor: str, note: str = "", idempotency_key: str | None = None
-) -> LedgerEntry:
-    """A signed correction by an operator; a debit larger than the balance is refused (402)."""
-    units = _units(amount)
-    if units == 0:
-        raise InvalidAmount("Invalid amount: an adjustment must not be zero", details={"field": "amount"})
-    with transaction.atomic():
-        entry, _ = _post_once(
-            wallet=_wallet_for(account),
-            kind=LedgerKind.ADJUSTMENT,
-            amount=units,
-            actor=actor,
-            idempotency_key=idempotency_key,
-            note=note,
-        )
-    return entry
 
 
 def wallet_charge(
@@ -232,7 +116,7 @@ def wallet_charge(
     total = sum(price for _, price in charged)
     # No savepoint: this runs inside the send's transaction and its failure fails the send.
     with transaction.atomic(savepoint=False):
-        debited = _add_to_balance(column="account", value=account.pk, delta=-total)
+        debited = add_to_balance(column="account", value=account.pk, delta=-total)
         if debited is not None:
             entries = _charge_entries(
                 wallet_id=debited[0],
@@ -246,7 +130,7 @@ def wallet_charge(
     # Raised outside the block: the refused UPDATE changed nothing, so the caller's transaction
     # stays usable (it may catch this and carry on).
     wallet = wallet_get(account=account)
-    raise _insufficient(required=total, available=wallet.balance, currency=wallet.currency)
+    raise insufficient(required=total, available=wallet.balance, currency=wallet.currency)
 
 
 def _charge_entries(*, wallet_id, balance_before, session_id, charged, actor, generations) -> list[LedgerEntry]:
@@ -294,7 +178,7 @@ def wallet_refund_channel(
         # it is owed again, once more and only once.
         key = f"{key}:after-reversal"
     with transaction.atomic():
-        entry, created = _post_once(
+        entry, created = post_once(
             wallet=charge.wallet,
             kind=LedgerKind.REFUND,
             amount=-charge.amount,
@@ -330,7 +214,7 @@ def wallet_refund_reverse(
     if refund is None:
         return None
     with transaction.atomic():
-        entry, created = _post_once(
+        entry, created = post_once(
             wallet=refund.wallet,
             kind=LedgerKind.CHARGE,
             amount=-refund.amount,

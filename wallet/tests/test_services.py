@@ -1,4 +1,4 @@
-"""Wallet services: prices, top-ups, adjustments, charges, refunds and the commands that fund."""
+"""Wallet services: prices, top-ups, charges, refunds and the commands that fund."""
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +16,6 @@ from otpservice.errors import IdempotencyKeyReused
 from wallet.exceptions import InsufficientBalance, InvalidAmount
 from wallet.models import LedgerEntry, LedgerKind, Price, Wallet
 from wallet.services import (
-    wallet_adjust,
     wallet_charge,
     wallet_refund_channel,
     wallet_topup,
@@ -94,16 +93,16 @@ def test_topup_of_zero_negative_or_sub_unit_amount_is_refused(amount):
 
 
 @pytest.mark.django_db
-def test_adjustment_can_debit_down_to_zero_but_never_below():
-    account = account_with("1").account
-    wallet_adjust(account=account, amount=Decimal("-0.4"), actor="ops", note="goodwill reversal")
+def test_charges_can_debit_down_to_zero_but_never_below():
+    account = account_with("0.0180").account
+    wallet_charge(account=account, session_id=_session(account, ["email", "sms"]).pk, generations={"email": 1, "sms": 1})
+    wallet_charge(account=account, session_id=_session(account, ["email"]).pk, generations={"email": 1})
     with pytest.raises(InsufficientBalance) as caught:
-        wallet_adjust(account=account, amount=Decimal("-0.6001"), actor="ops")
-    assert caught.value.details == {"required": "0.6001", "available": "0.6000", "currency": "USD"}
-    wallet_adjust(account=account, amount=Decimal("-0.6"), actor="ops")
+        wallet_charge(account=account, session_id=_session(account, ["email"]).pk, generations={"email": 1})
+    assert caught.value.details == {"required": "0.0015", "available": "0.0000", "currency": "USD"}
     assert balance_of(account) == 0
-    assert list(LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "balance_after")) == [
-        (-6000, 0), (-4000, 6000),
+    assert list(LedgerEntry.objects.filter(kind="charge").order_by("pk").values_list("amount", "balance_after")) == [
+        (-15, 165), (-150, 15), (-15, 0),
     ]
     assert_balance_matches_ledger(account)
 
