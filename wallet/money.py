@@ -4,7 +4,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 PLACES = 4
-UNITS_PER_CURRENCY = 10**PLACES
 QUANTUM = Decimal(1).scaleb(-PLACES)  # Decimal("0.0001")
 
 
