@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 
-from otp.tasks import QUEUES  # the per-channel delivery queues, which readiness needs consumed
+from otp.queues import ALL_QUEUES  # every queue the project publishes to, which readiness needs consumed
 
 from .celery import app as celery_app
 from .worker_presence import consumed_queues
@@ -36,7 +36,7 @@ class WorkerMissing(RuntimeError):
 
 
 def _required_queues() -> set[str]:
-    return {*QUEUES.values(), celery_app.conf.task_default_queue}
+    return {*ALL_QUEUES, celery_app.conf.task_default_queue}
 
 
 def _worker() -> None:

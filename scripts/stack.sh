@@ -55,8 +55,9 @@ supervise web $BIN/gunicorn otpservice.wsgi:application --bind "127.0.0.1:$PORT"
 pids+=($!)
 # Gossip and mingle subscribe on the consumer's broker connection, which celery 5.7.0 cannot lose
 # safely (otpservice/settings/base.py, remote control); a single-host stack needs neither.
+# No --queues: the worker consumes every queue in CELERY_TASK_QUEUES.
 supervise worker $BIN/celery -A otpservice worker --loglevel INFO --concurrency "$WORKER_CONCURRENCY" \
-  --queues otp.email,otp.sms,otp.whatsapp,otp.default --prefetch-multiplier 1 --without-gossip --without-mingle &
+  --prefetch-multiplier 1 --without-gossip --without-mingle &
 pids+=($!)
 supervise beat $BIN/celery -A otpservice beat --loglevel INFO --schedule "$BEAT_SCHEDULE" &
 pids+=($!)

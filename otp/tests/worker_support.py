@@ -19,6 +19,7 @@ import redis
 from django.db import connection
 from kombu import pools
 
+from otp.queues import ALL_QUEUES
 from otp.tasks import deliver_code
 from otpservice.celery import app
 
@@ -34,7 +35,7 @@ from .fakes import FakeSendGrid, FakeTwilio
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).with_name("celery")
-QUEUES = ("otp.email", "otp.sms", "otp.whatsapp", "otp.default")
+QUEUES = ALL_QUEUES  # what a worker started without -Q consumes
 # Short enough that a message abandoned by a killed worker comes back within the test; the claim
 # lease must be shorter still, or the redelivered task would find the dead worker's claim fresh.
 VISIBILITY_TIMEOUT = 4
@@ -88,13 +89,15 @@ def worker_env(*, redis_url: str, twilio: FakeTwilio, sendgrid: FakeSendGrid) ->
 
 
 class Worker:
-    """One `celery -A otpservice worker` in its own process group, output to a log file."""
+    """One `celery -A otpservice worker` in its own process group, output to a log file.
+
+    No -Q, as in production: the worker consumes every queue in CELERY_TASK_QUEUES."""
 
     def __init__(self, *, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
         self.log = log
         self.name = f"e2e-{uuid.uuid4().hex[:8]}@%h"
         command = [
-            str(CELERY), "-A", "otpservice", "worker", "-Q", ",".join(QUEUES), "--pool=prefork", "-c", str(concurrency),
+            str(CELERY), "-A", "otpservice", "worker", "--pool=prefork", "-c", str(concurrency),
             "--prefetch-multiplier=1", "-l", "INFO", "-n", self.name,
             # Nothing to gossip with; skipping these only makes start-up faster.
             "--without-mingle", "--without-gossip", "--without-heartbeat",

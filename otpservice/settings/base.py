@@ -2,6 +2,9 @@
 from pathlib import Path
 
 import environ
+from kombu import Exchange, Queue
+
+from otp.queues import ALL_QUEUES, DEFAULT_QUEUE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -129,7 +132,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "otp.default"
+CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
+# Every queue declared here, as Celery would create it: `celery -A otpservice worker` with no
+# --queues consumes them all, so none (above all otp.default) is left without a worker.
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ALL_QUEUES]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A lost broker is retried for as long as it takes (the default gives up after 100 tries and exits).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -260,7 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     "otp-housekeeping": {
         "task": "otp.housekeeping",
         "schedule": env.float("OTP_HOUSEKEEPING_INTERVAL_SECONDS", default=60.0),
-        "options": {"queue": "otp.default"},
+        "options": {"queue": DEFAULT_QUEUE},
     }
 }
 
