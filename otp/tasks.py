@@ -21,7 +21,6 @@ from .housekeeping import housekeeping_run
 from .messages import message_render
 from .models import ChannelVerification, DeliveryAttempt, DeliveryStatus, OTPSession
 from .queues import QUEUES
-from .queues import QUEUES
 from .services.delivery import channel_failed_for_good, channel_sent_record, channel_superseded
 
 logger = logging.getLogger("otp.tasks")
