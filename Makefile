@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 
-.PHONY: run test setup migrate lint bench stack clean
+.PHONY: run test setup setup-dev migrate lint bench stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,15 @@ $(STAMP): requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# Tests and tools on top: reinstalled when requirements-dev.txt or requirements.txt changes.
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+# Runtime only (what production installs); setup-dev adds requirements-dev.txt.
 setup: $(STAMP)
+
+setup-dev: $(DEV_STAMP)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
@@ -24,13 +33,13 @@ run: migrate
 	$(BIN)/python manage.py ensure_demo
 	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: setup
+test: setup-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/request_path.py
 
-lint: setup
+lint: setup-dev
 	$(BIN)/ruff check .
 
 # Full stack against DATABASE_URL and REDIS_URL: gunicorn, a worker for every queue, and beat.
