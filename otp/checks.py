@@ -1,8 +1,10 @@
-"""System checks: no unknown OTP settings, secrets present, a known delivery mode."""
+"""System checks: no unknown or mistyped OTP settings, secrets present, a known delivery mode.
+
+Each id names one problem across the project (otp.E010 onwards: otp/ratelimits/checks.py)."""
 from django.conf import settings
 from django.core.checks import Error, register
 
-from .conf import DEFAULTS, otp_setting
+from .conf import DEFAULTS, otp_setting, otp_setting_type_error
 from .delivery.registry import delivery_mode
 
 
@@ -12,10 +14,17 @@ def check_otp_settings(app_configs=None, **kwargs):
     unknown = sorted(set(getattr(settings, "OTP", {})) - set(DEFAULTS))
     if unknown:
         errors.append(Error(f"Unknown OTP settings: {', '.join(unknown)}", id="otp.E001"))
+    mistyped = [
+        Error(type_error, id="otp.E007")
+        for name, value in getattr(settings, "OTP", {}).items()
+        if name in DEFAULTS and (type_error := otp_setting_type_error(name, value))
+    ]
+    if mistyped:
+        return errors + mistyped  # the checks below read settings through otp_setting(), which would raise
     unknown_channels = sorted(set(getattr(settings, "OTP", {}).get("DELIVERY_BY_CHANNEL", {})) - set(_REQUIRED))
     if unknown_channels:
         errors.append(
-            Error(f"Unknown channels in OTP DELIVERY_BY_CHANNEL: {', '.join(unknown_channels)}", id="otp.E001")
+            Error(f"Unknown channels in OTP DELIVERY_BY_CHANNEL: {', '.join(unknown_channels)}", id="otp.E008")
         )
     for name in ("OTP_PEPPER", "OTP_TOKEN_SECRET"):
         if not getattr(settings, name, ""):
@@ -75,7 +84,7 @@ def _provider_credentials():
     for channel, groups in _REQUIRED.items():
         mode = delivery_mode(channel)
         if mode not in {"outbox", "live"}:
-            errors.append(Error(f"OTP_DELIVERY_{channel.upper()} must be 'outbox' or 'live'", id="otp.E003"))
+            errors.append(Error(f"OTP_DELIVERY_{channel.upper()} must be 'outbox' or 'live'", id="otp.E009"))
         if mode != "live":
             continue
         for group in groups:

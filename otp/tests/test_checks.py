@@ -85,13 +85,16 @@ def test_unknown_otp_keys_are_flagged_by_name(settings):
 
 
 @pytest.mark.parametrize(
-    ("otp", "field"),
-    [({"DELIVERY": "smtp"}, "OTP_DELIVERY"), ({"DELIVERY_BY_CHANNEL": {"sms": "carrier-pigeon"}}, "OTP_DELIVERY_SMS")],
+    ("otp", "field", "error_id"),
+    [
+        ({"DELIVERY": "smtp"}, "OTP_DELIVERY", "otp.E003"),
+        ({"DELIVERY_BY_CHANNEL": {"sms": "carrier-pigeon"}}, "OTP_DELIVERY_SMS", "otp.E009"),
+    ],
 )
-def test_unknown_delivery_modes_are_flagged(settings, otp, field):
+def test_unknown_delivery_modes_are_flagged(settings, otp, field, error_id):
     settings.OTP = {**settings.OTP, **otp}
     errors = check_otp_settings()
-    assert "otp.E003" in ids(errors)
+    assert error_id in ids(errors)
     assert field in messages(errors)
 
 
@@ -99,7 +102,7 @@ def test_unknown_channel_in_delivery_by_channel_is_flagged(settings):
     # A typo here would otherwise leave that channel on the default mode without a word.
     settings.OTP = {**settings.OTP, "DELIVERY_BY_CHANNEL": {"mail": "outbox", "sms": ""}}
     errors = check_otp_settings()
-    assert ids(errors) == ["otp.E001"]
+    assert ids(errors) == ["otp.E008"]
     assert "mail" in errors[0].msg
 
 

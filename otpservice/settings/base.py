@@ -4,6 +4,7 @@ from pathlib import Path
 import environ
 from kombu import Exchange, Queue
 
+from otp.conf import otp_settings_from_env
 from otp.queues import ALL_QUEUES, DEFAULT_QUEUE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -202,39 +203,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ChannelEnum": "otp.models.Channel", "SessionStatusEnum": "otp.models.SessionStatus"},
 }
 
-# OTP tunables, read through otp.conf.otp_setting(); a system check rejects unknown keys.
-OTP = {
-    "BCRYPT_ROUNDS": env.int("OTP_BCRYPT_ROUNDS", default=10),
-    "RESEND_COOLDOWN_SECONDS": env.int("OTP_RESEND_COOLDOWN_SECONDS", default=30),
-    "MAX_RESENDS": env.int("OTP_MAX_RESENDS", default=5),
-    "OUTBOX_FILE": env.str("OTP_OUTBOX_FILE", default=""),
-    "DELIVERY": env.str("OTP_DELIVERY", default="outbox"),
-    "DELIVERY_BY_CHANNEL": {
-        channel: env.str(f"OTP_DELIVERY_{channel.upper()}", default="")
-        for channel in ("email", "sms", "whatsapp")
-    },
-    "APP_NAME": env.str("OTP_APP_NAME", default="OTP Service"),
-    "TOKEN_TTL_SECONDS": env.int("OTP_TOKEN_TTL_SECONDS", default=24 * 3600),
-    "IDEMPOTENCY_TTL_SECONDS": env.int("OTP_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600),
-    "DELIVERY_LEASE_SECONDS": env.int("OTP_DELIVERY_LEASE_SECONDS", default=120),
-    "DELIVERY_MAX_TRIES": env.int("OTP_DELIVERY_MAX_TRIES", default=5),
-    "DELIVERY_RETRY_BASE_SECONDS": env.float("OTP_DELIVERY_RETRY_BASE_SECONDS", default=2.0),
-    "DELIVERY_RETRY_MAX_SECONDS": env.float("OTP_DELIVERY_RETRY_MAX_SECONDS", default=300.0),
-    # A worker that cannot reach the database retries with the same backoff this many times (waits
-    # of up to about 8 hours in all with the defaults): a retry costs nothing, and the one recording
-    # a send the provider accepted holds the only copy of its message id.
-    "DELIVERY_DB_MAX_TRIES": env.int("OTP_DELIVERY_DB_MAX_TRIES", default=100),
-    # Rate limits in django-ratelimit syntax ("5/5m"); each account can override them in admin.
-    "RATE_RECIPIENT": env.str("OTP_RATE_RECIPIENT", default="5/5m"),
-    "RATE_IP": env.str("OTP_RATE_IP", default="20/h"),
-    "RATE_SEND": env.str("OTP_RATE_SEND", default="100/m"),
-    "RATE_VERIFY": env.str("OTP_RATE_VERIFY", default="300/m"),
-    "RATE_RESEND": env.str("OTP_RATE_RESEND", default="20/m"),
-    # phonenumbers types accepted for SMS and WhatsApp (US/CA numbers are FIXED_LINE_OR_MOBILE).
-    "ALLOWED_NUMBER_TYPES": env.str("OTP_ALLOWED_NUMBER_TYPES", default="MOBILE,FIXED_LINE_OR_MOBILE"),
-    # Most an account may be charged per UTC day, as a decimal string; empty: no cap.
-    "DAILY_SPEND_CAP": env.str("OTP_DAILY_SPEND_CAP", default=""),
-}
+# OTP tunables: defaults and types in otp/conf.py (SPEC), each replaced by OTP_<NAME> when set;
+# read through otp.conf.otp_setting(); a system check rejects unknown keys and wrong types.
+OTP = otp_settings_from_env(env)
 
 # Providers (used where OTP_DELIVERY or OTP_DELIVERY_<CHANNEL> is "live").
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
