@@ -162,36 +162,18 @@ def wallet_refund_channel(
     nothing to refund: a sandbox or free send, or a refund already made (a failure reported twice,
     by the task and by a provider callback, refunds once).
     """
-    charge = (
-        LedgerEntry.objects.select_related("wallet")
-        .filter(
-            kind=LedgerKind.CHARGE,
-            idempotency_key=charge_key(session_id=session_id, channel=channel, generation=generation),
-        )
-        .first()
-    )
-    if charge is None:
-        return None
     key = refund_key(session_id=session_id, channel=channel, generation=generation)
     if LedgerEntry.objects.filter(idempotency_key=_reversal_key(session_id, channel, generation)).exists():
         # A refund was reversed (the message had gone out after all); if it now fails for good,
         # it is owed again, once more and only once.
         key = f"{key}:after-reversal"
-    with transaction.atomic():
-        entry, created = post_once(
-            wallet=charge.wallet,
-            kind=LedgerKind.REFUND,
-            amount=-charge.amount,
-            actor=actor,
-            idempotency_key=key,
-            session_id=charge.session_id,
-            channel=channel,
-        )
-    return entry if created else None
-
-
-def _reversal_key(session_id, channel: str, generation: int) -> str:
-    return f"{charge_key(session_id=session_id, channel=channel, generation=generation)}:after-refund"
+    return _counter_once(
+        original=(LedgerKind.CHARGE, charge_key(session_id=session_id, channel=channel, generation=generation)),
+        kind=LedgerKind.REFUND,
+        key=key,
+        actor=actor,
+        channel=channel,
+    )
 
 
 def wallet_refund_reverse(
@@ -203,25 +185,40 @@ def wallet_refund_reverse(
     InsufficientBalance, changing nothing, when the balance cannot cover it: a wallet is never
     overdrawn.
     """
-    refund = (
-        LedgerEntry.objects.select_related("wallet")
-        .filter(
-            kind=LedgerKind.REFUND,
-            idempotency_key=refund_key(session_id=session_id, channel=channel, generation=generation),
-        )
-        .first()
+    return _counter_once(
+        original=(LedgerKind.REFUND, refund_key(session_id=session_id, channel=channel, generation=generation)),
+        kind=LedgerKind.CHARGE,
+        key=_reversal_key(session_id, channel, generation),
+        actor=actor,
+        channel=channel,
+        note="Refund reversed: the provider had accepted the message",
     )
-    if refund is None:
+
+
+def _reversal_key(session_id, channel: str, generation: int) -> str:
+    return f"{charge_key(session_id=session_id, channel=channel, generation=generation)}:after-refund"
+
+
+def _counter_once(
+    *, original: tuple[str, str], kind: str, key: str, actor: str, channel: str, note: str = ""
+) -> LedgerEntry | None:
+    """Post, under `key` and once, the opposite of the entry (kind, key) `original`; None when that
+    entry does not exist or the counter-entry was posted before."""
+    original_kind, original_key = original
+    entry = (
+        LedgerEntry.objects.select_related("wallet").filter(kind=original_kind, idempotency_key=original_key).first()
+    )
+    if entry is None:
         return None
     with transaction.atomic():
-        entry, created = post_once(
-            wallet=refund.wallet,
-            kind=LedgerKind.CHARGE,
-            amount=-refund.amount,
+        posted, created = post_once(
+            wallet=entry.wallet,
+            kind=kind,
+            amount=-entry.amount,
             actor=actor,
-            idempotency_key=_reversal_key(session_id, channel, generation),
-            session_id=refund.session_id,
+            idempotency_key=key,
+            session_id=entry.session_id,
             channel=channel,
-            note="Refund reversed: the provider had accepted the message",
+            note=note,
         )
-    return entry if created else None
+    return posted if created else None
