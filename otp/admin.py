@@ -1,7 +1,7 @@
 """Admin for sessions (read-only, no hashes), delivery attempts and the outbox."""
 from django.contrib import admin
 
-from .models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
+from .models import Channel, ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
 
 
 class ReadOnlyMixin:
@@ -28,7 +28,7 @@ class ChannelFilter(admin.SimpleListFilter):
     parameter_name = "channel"
 
     def lookups(self, request, model_admin):
-        return [("email", "Email"), ("sms", "SMS"), ("whatsapp", "WhatsApp")]
+        return Channel.choices
 
     def queryset(self, request, queryset):
         if self.value():

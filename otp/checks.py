@@ -4,6 +4,7 @@ Each id names one problem across the project (otp.E010 onwards: otp/ratelimits/c
 from django.conf import settings
 from django.core.checks import Error, register
 
+from .channels import CHANNELS
 from .conf import DEFAULTS, otp_setting, otp_setting_type_error
 from .delivery.registry import delivery_mode
 
@@ -21,7 +22,7 @@ def check_otp_settings(app_configs=None, **kwargs):
     ]
     if mistyped:
         return errors + mistyped  # the checks below read settings through otp_setting(), which would raise
-    unknown_channels = sorted(set(getattr(settings, "OTP", {}).get("DELIVERY_BY_CHANNEL", {})) - set(_REQUIRED))
+    unknown_channels = sorted(set(getattr(settings, "OTP", {}).get("DELIVERY_BY_CHANNEL", {})) - set(CHANNELS))
     if unknown_channels:
         errors.append(
             Error(f"Unknown channels in OTP DELIVERY_BY_CHANNEL: {', '.join(unknown_channels)}", id="otp.E008")
@@ -71,23 +72,16 @@ def _delivery_timing():
     ]
 
 
-_REQUIRED = {
-    "email": [("SENDGRID_API_KEY",), ("SENDGRID_FROM_EMAIL",)],
-    "sms": [("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",), ("TWILIO_SMS_FROM", "TWILIO_MESSAGING_SERVICE_SID")],
-    "whatsapp": [("TWILIO_ACCOUNT_SID",), ("TWILIO_AUTH_TOKEN",), ("TWILIO_WHATSAPP_FROM",)],
-}
-
-
 def _provider_credentials():
     """A channel delivered live must have its provider's credentials."""
     errors = []
-    for channel, groups in _REQUIRED.items():
+    for channel, spec in CHANNELS.items():
         mode = delivery_mode(channel)
         if mode not in {"outbox", "live"}:
             errors.append(Error(f"OTP_DELIVERY_{channel.upper()} must be 'outbox' or 'live'", id="otp.E009"))
         if mode != "live":
             continue
-        for group in groups:
+        for group in spec.credentials:
             if not any(getattr(settings, name, "") for name in group):
                 errors.append(
                     Error(f"{channel} is delivered live but {' or '.join(group)} is not set", id="otp.E004")

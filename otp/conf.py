@@ -8,8 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# Channels whose delivery mode OTP_DELIVERY_<CHANNEL> may set ("" falls back to OTP_DELIVERY).
-DELIVERY_CHANNELS = ("email", "sms", "whatsapp")
+from .channels import CHANNEL_NAMES
 
 # name: (default, type). Each is overridden by the environment variable OTP_<name> when it is set.
 SPEC: dict[str, tuple[Any, type]] = {
@@ -53,7 +52,7 @@ def otp_settings_from_env(env) -> dict[str, Any]:
         if kind is not dict
     }
     values["DELIVERY_BY_CHANNEL"] = {
-        channel: env.str(f"OTP_DELIVERY_{channel.upper()}", default="") for channel in DELIVERY_CHANNELS
+        channel: env.str(f"OTP_DELIVERY_{channel.upper()}", default="") for channel in CHANNEL_NAMES
     }
     return values
 

@@ -4,34 +4,13 @@ import uuid
 from django.db import models
 from django.db.models import F, Q
 
+from .lifecycle import live_q
+from .states import Channel, DeliveryStatus, SessionStatus, Strategy
 
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "SMS"
-    WHATSAPP = "whatsapp", "WhatsApp"
-
-
-class SessionStatus(models.TextChoices):
-    PENDING = "PENDING"
-    PARTIAL = "PARTIAL"
-    VERIFIED = "VERIFIED"
-    EXPIRED = "EXPIRED"
-    LOCKED = "LOCKED"
-    CANCELLED = "CANCELLED"
-
-
-class Strategy(models.TextChoices):
-    ALL = "all"
-    ANY = "any"
-    SPECIFIC = "specific"
-
-
-class DeliveryStatus(models.TextChoices):
-    QUEUED = "QUEUED"
-    SENT = "SENT"
-    DELIVERED = "DELIVERED"
-    FAILED = "FAILED"
-    SANDBOX = "SANDBOX"
+__all__ = [
+    "Channel", "ChannelVerification", "DeliveryAttempt", "DeliveryStatus", "IdempotencyRecord", "OTPSession",
+    "OutboxMessage", "SessionStatus", "Strategy",
+]
 
 
 class OTPSessionQuerySet(models.QuerySet):
@@ -45,13 +24,42 @@ class OTPSessionQuerySet(models.QuerySet):
         return sessions.filter(sandbox=True) if sandbox_only else sessions
 
     def live(self, now):
-        """Sessions a code may still be sent to or checked against: not ended, before expires_at."""
-        return self.filter(status__in=OTPSession.LIVE_STATUSES, expires_at__gt=now)
+        """Sessions a code may still be sent to or checked against (otp.lifecycle)."""
+        return self.filter(live_q(now))
+
+
+class ChannelVerificationQuerySet(models.QuerySet):
+    def deliverable(self, now):
+        """Rows whose current generation may still go out: QUEUED, on a live session before its expiry."""
+        # The session test is a subquery, not a join: Django compiles a filtered UPDATE over a join as
+        # `WHERE id IN (SELECT … JOIN …)`, and PostgreSQL re-checks only that `id IN` against a row a
+        # concurrent resend changed, so a stale claim could land on the next generation.
+        return self.filter(
+            delivery_status=DeliveryStatus.QUEUED, session_id__in=OTPSession.objects.live(now).values("pk")
+        )
+
+    def claimable(self, now, *, lease, own_claims=()):
+        """Deliverable rows no attempt holds now: unclaimed, or claimed longer ago than the lease
+        (its worker died), or under one of `own_claims` (this task's earlier tries)."""
+        free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease)
+        if own_claims:
+            free |= Q(claimed_at__in=own_claims)
+        return self.deliverable(now).filter(free)
+
+    def abandoned(self, now, *, lease):
+        """QUEUED rows of ended or expired live sessions that no attempt holds: they never went out.
+
+        Only QUEUED rows are read, through the partial index otp_chan_queued.
+        """
+        return self.filter(
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - lease),
+            ~live_q(now, prefix="session__"),
+            delivery_status=DeliveryStatus.QUEUED,
+            session__sandbox=False,
+        )
 
 
 class OTPSession(models.Model):
-    LIVE_STATUSES = (SessionStatus.PENDING, SessionStatus.PARTIAL, SessionStatus.LOCKED)
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="otp_sessions")
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.PENDING)
@@ -114,6 +122,8 @@ class ChannelVerification(models.Model):
     provider_message_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
     last_error = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChannelVerificationQuerySet.as_manager()
 
     class Meta:
         constraints = [

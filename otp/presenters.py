@@ -1,21 +1,12 @@
 """Plain-dict shapes of sessions for the API: never a code or a hash."""
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from otpservice.api.timestamps import iso
 
-from .models import OTPSession, SessionStatus
-
-
-def session_status(session: OTPSession, now: datetime | None = None) -> str:
-    """The status a reader sees: a live session past expires_at is EXPIRED, whether or not
-    housekeeping has written that yet."""
-    now = now or timezone.now()
-    if session.status in OTPSession.LIVE_STATUSES and session.expires_at <= now:
-        return SessionStatus.EXPIRED
-    return session.status
+from .lifecycle import session_status
+from .models import OTPSession
 
 
 def channel_rows(session: OTPSession) -> list:
@@ -60,7 +51,7 @@ def session_data(session: OTPSession) -> dict[str, Any]:
     rows = channel_rows(session)
     return {
         "session_id": str(session.id),
-        "status": session_status(session),
+        "status": session_status(session, now=timezone.now()),
         "channels": [row.channel for row in rows],
         "verification_strategy": session.verification_strategy,
         "required_channels": session.required_channels or [],

@@ -1,7 +1,8 @@
 """The Celery queue names, with no Django import, so settings.base can declare them (CELERY_TASK_QUEUES)."""
+from .channels import CHANNELS
 
-# One queue per channel, so a slow provider cannot hold up the others (docs/operations.md).
-QUEUES = {"email": "otp.email", "sms": "otp.sms", "whatsapp": "otp.whatsapp"}
+# One queue per channel (otp.channels).
+QUEUES = {name: spec.queue for name, spec in CHANNELS.items()}
 # Housekeeping (beat) and any task published without a queue of its own.
 DEFAULT_QUEUE = "otp.default"
 # Every queue the project publishes to: a worker started without --queues consumes them all.

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models import Exists, OuterRef, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -14,7 +14,8 @@ from accounts.models import Account
 from otpservice.api.pagination import Page, paginate
 
 from .exceptions import SessionNotFound
-from .models import ChannelVerification, OTPSession, SessionStatus
+from .lifecycle import status_q
+from .models import ChannelVerification, OTPSession
 
 
 def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
@@ -28,17 +29,6 @@ def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
             # JSON exact lookup on SQLite, which parses VALUE as JSON ("pro" fails, "42" never matches).
             queryset = queryset.alias(_m=Cast(KeyTextTransform(key, "metadata"), TextField())).filter(_m=value)
     return queryset
-
-
-def _status_filter(status: str, now: datetime) -> Q:
-    """Match the status a reader sees: a live session past expires_at is EXPIRED even before
-    housekeeping has written it (see presenters.session_status)."""
-    live = OTPSession.LIVE_STATUSES
-    if status == SessionStatus.EXPIRED:
-        return Q(status=SessionStatus.EXPIRED) | Q(status__in=live, expires_at__lte=now)
-    if status in live:
-        return Q(status=status, expires_at__gt=now)
-    return Q(status=status)
 
 
 def session_list(
@@ -56,7 +46,7 @@ def session_list(
 ) -> Page:
     queryset = OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
     if status:
-        queryset = queryset.filter(_status_filter(status, timezone.now()))
+        queryset = queryset.filter(status_q(status, timezone.now()))
     if channel:
         queryset = queryset.filter(
             Exists(ChannelVerification.objects.filter(session=OuterRef("pk"), channel=channel))

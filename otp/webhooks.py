@@ -14,7 +14,7 @@ from otpservice.parsers import json_loads
 from otpservice.text import printable, text_problem
 
 from .delivery.signatures import sendgrid_signature_valid, twilio_signature_valid
-from .services.delivery import channel_delivery_report
+from .delivery.state import channel_delivery_report
 
 logger = logging.getLogger("otp.webhooks")
 

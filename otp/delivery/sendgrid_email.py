@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import http.client
 
+from django.conf import settings
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import From, Mail, To
@@ -64,3 +65,13 @@ class SendGridEmailProvider:
             raise TransientDeliveryError(f"SendGrid unreachable: {type(exc).__name__}") from exc
         message_id = response.headers.get("X-Message-Id", "") if response.headers else ""
         return SendResult(provider=self.name, message_id=message_id)
+
+
+def provider_from_settings() -> SendGridEmailProvider:
+    return SendGridEmailProvider(
+        api_key=settings.SENDGRID_API_KEY,
+        from_email=settings.SENDGRID_FROM_EMAIL,
+        from_name=settings.SENDGRID_FROM_NAME,
+        api_base_url=settings.SENDGRID_API_BASE_URL,
+        timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+    )

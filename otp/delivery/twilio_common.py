@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -109,3 +110,16 @@ class TwilioProvider:
             # Invalid URL, schema and the like: configuration, which a retry will not fix.
             raise PermanentDeliveryError(f"Twilio request failed: {type(exc).__name__}") from exc
         return SendResult(provider=self.name, message_id=created.sid or "")
+
+
+def twilio_settings() -> dict[str, Any]:
+    """What every Twilio provider is built with, from settings."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return {
+        "account_sid": settings.TWILIO_ACCOUNT_SID,
+        "auth_token": settings.TWILIO_AUTH_TOKEN,
+        "api_base_url": settings.TWILIO_API_BASE_URL,
+        "timeout": settings.PROVIDER_TIMEOUT_SECONDS,
+        # Twilio posts delivery reports here (otp.webhooks); none without a public address.
+        "status_callback": f"{base}/api/v1/webhooks/twilio/status" if base else "",
+    }

@@ -1,8 +1,10 @@
 """SMS through Twilio's Programmable Messaging API."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from .base import Message
-from .twilio_common import TwilioProvider
+from .twilio_common import TwilioProvider, twilio_settings
 
 
 class TwilioSmsProvider(TwilioProvider):
@@ -16,3 +18,11 @@ class TwilioSmsProvider(TwilioProvider):
         if sender:
             params["from_"] = sender
         return params
+
+
+def provider_from_settings() -> TwilioSmsProvider:
+    return TwilioSmsProvider(
+        from_number=settings.TWILIO_SMS_FROM,
+        messaging_service_sid=settings.TWILIO_MESSAGING_SERVICE_SID,
+        **twilio_settings(),
+    )

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+
 from .base import Message
-from .twilio_common import TwilioProvider
+from .twilio_common import TwilioProvider, twilio_settings
 
 PREFIX = "whatsapp:"
 
@@ -28,3 +30,7 @@ class TwilioWhatsAppProvider(TwilioProvider):
         else:
             params["body"] = message.body
         return params
+
+
+def provider_from_settings() -> TwilioWhatsAppProvider:
+    return TwilioWhatsAppProvider(from_number=settings.TWILIO_WHATSAPP_FROM, **twilio_settings())

@@ -8,7 +8,6 @@ from otpservice.errors import ServiceError
 from .exceptions import DestinationNotAllowed, NumberTypeNotAllowed
 from .policy import Destinations
 
-PHONE_CHANNELS = ("sms", "whatsapp")
 TYPE_NAMES = {
     value: name for name, value in vars(phonenumbers.PhoneNumberType).items() if name.isupper() and isinstance(value, int)
 }

@@ -10,8 +10,9 @@ from typing import Any
 from accounts.models import Account
 from otpservice.recipients import canonical_recipient
 
+from ..channels import PHONE_CHANNELS
 from .addresses import end_user_ip, ip_bucket
-from .destinations import PHONE_CHANNELS, destination_refusal
+from .destinations import destination_refusal
 from .limiter import Usage, limit_hit, rate_limited
 from .policy import ENDPOINTS, Limits, limits_for
 

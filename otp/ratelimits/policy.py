@@ -7,6 +7,7 @@ from decimal import Decimal
 from accounts.models import AbusePolicy, Account
 from accounts.validators import destinations_parse, number_types_parse
 
+from ..channels import PHONE_CHANNELS
 from ..conf import otp_setting
 
 # Limit name -> (AbusePolicy field, OTP setting).
@@ -45,8 +46,8 @@ def limits_for(account: Account) -> Limits:
         for name, (field, setting) in RATES.items()
     }
     destinations = {
-        "sms": destinations_parse(policy.sms_destinations if policy is not None else ""),
-        "whatsapp": destinations_parse(policy.whatsapp_destinations if policy is not None else ""),
+        channel: destinations_parse(getattr(policy, f"{channel}_destinations") if policy is not None else "")
+        for channel in PHONE_CHANNELS
     }
     types = (policy.allowed_number_types if policy is not None else "") or otp_setting("ALLOWED_NUMBER_TYPES")
     cap = policy.daily_spend_cap if policy is not None else None

@@ -1,21 +1,23 @@
-"""Pieces shared by the OTP write services: tokens to locked sessions, sandbox codes, charging,
-queueing delivery, and the refusals of ended sessions."""
+"""Pieces shared by the OTP write services: tokens to locked sessions, and sandbox codes or a charge
+and queued delivery."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Account
-from otpservice.errors import ServiceError
 from otpservice.logging import codes_redacted
 from wallet.caps import spend_cap_check
 from wallet.services import wallet_charge
 
 from ..conf import otp_setting
-from ..exceptions import AlreadyVerified, InvalidToken, SessionCancelled, SessionNotFound
+from ..exceptions import InvalidToken, SessionNotFound
 from ..hashing import generate_code, hash_code
-from ..models import ChannelVerification, OTPSession, SessionStatus
+from ..models import ChannelVerification, OTPSession
 from ..ratelimits.policy import limits_for
+from ..tasks import enqueue_delivery
 from ..tokens import TokenError, token_decode
 
 
@@ -37,20 +39,35 @@ def sandbox_codes_issue(*, session: OTPSession, rows: list[ChannelVerification])
     return codes
 
 
-def delivery_enqueue_on_commit(rows: list[ChannelVerification], *, expires_in: float) -> None:
-    # Imported here, not at the top: otp.tasks imports otp.services (the delivery records), whose
-    # package imports this module, so a top-level import is a real cycle.
-    from ..tasks import enqueue_delivery
+def codes_issue(
+    *,
+    account: Account,
+    session: OTPSession,
+    rows: list[ChannelVerification],
+    save: Callable[[list[ChannelVerification]], list[ChannelVerification]],
+) -> tuple[list[ChannelVerification], dict[str, str]]:
+    """The one sandbox-or-charge step of send and resend; returns the saved rows and sandbox codes.
 
+    Sandbox: codes are made and hashed here, before `save` writes the rows (the insert of a send,
+    the generation bump of a resend), and returned to the caller; nothing is charged or sent.
+    Otherwise the saved rows are charged in the caller's transaction (402 rolls it all back) and
+    queued for the worker on commit, which makes the codes.
+    """
+    codes = sandbox_codes_issue(session=session, rows=rows) if session.sandbox else {}
+    rows = save(rows)
+    if session.sandbox:
+        return rows, codes
+    rows_charge(account=account, session=session, rows=rows)
     for row in rows:
         # Robust: a broker failure after commit is logged, not a 500 for a session that exists and
         # is charged; housekeeping refunds the unsent channel when the session ends.
         transaction.on_commit(
             lambda row_id=row.pk, channel=row.channel, generation=row.generation: enqueue_delivery(
-                channel_row_id=row_id, channel=channel, generation=generation, expires_in=expires_in
+                channel_row_id=row_id, channel=channel, generation=generation, expires_in=session.expiry_minutes * 60
             ),
             robust=True,
         )
+    return rows, {}
 
 
 def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVerification]) -> None:
@@ -84,12 +101,3 @@ def session_for_token(*, account: Account, sandbox_only: bool, token: str) -> OT
         )
     except OTPSession.DoesNotExist as exc:
         raise SessionNotFound() from exc
-
-
-def ended_error(session: OTPSession) -> ServiceError | None:
-    """The refusal every action shares for a session that has ended for good."""
-    if session.status == SessionStatus.CANCELLED:
-        return SessionCancelled()
-    if session.status == SessionStatus.VERIFIED:
-        return AlreadyVerified()
-    return None

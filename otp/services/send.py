@@ -14,12 +14,13 @@ from django.utils import timezone
 from accounts.models import Account
 
 from ..conf import otp_setting
+from ..delivery.state import channels_new
 from ..exceptions import IdempotencyKeyReused
-from ..models import ChannelVerification, DeliveryStatus, IdempotencyRecord, OTPSession
+from ..models import ChannelVerification, IdempotencyRecord, OTPSession
 from ..presenters import send_body
 from ..ratelimits.guards import destinations_check, send_limits_hit
 from ..tokens import token_issue
-from .common import delivery_enqueue_on_commit, rows_charge, sandbox_codes_issue
+from .common import codes_issue
 
 
 @dataclass
@@ -144,20 +145,8 @@ def _session_create(
         last_sent_at=now,
         expires_at=expires_at,
     )
-    rows = [
-        ChannelVerification(
-            session=session,
-            channel=channel,
-            recipient=recipient,
-            delivery_status=DeliveryStatus.SANDBOX if sandbox else DeliveryStatus.QUEUED,
-        )
-        for channel, recipient in recipients.items()
-    ]
-    codes = sandbox_codes_issue(session=session, rows=rows) if sandbox else {}
-    rows = ChannelVerification.objects.bulk_create(rows)
-    if not sandbox:
-        rows_charge(account=account, session=session, rows=rows)
-        delivery_enqueue_on_commit(rows, expires_in=(expires_at - now).total_seconds())
+    rows = channels_new(session=session, recipients=recipients)
+    rows, codes = codes_issue(account=account, session=session, rows=rows, save=ChannelVerification.objects.bulk_create)
     token = token_issue(
         secret=settings.OTP_TOKEN_SECRET,
         session_id=str(session.id),

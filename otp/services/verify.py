@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,13 +11,13 @@ from django.utils import timezone
 
 from accounts.models import Account
 from contacts.services import contact_record_verified
-from otpservice.errors import InvalidRequest, ServiceError
+from otpservice.errors import InvalidRequest
 
-from ..exceptions import InvalidOtp, MaxAttemptsExceeded, OtpExpired
+from ..exceptions import InvalidOtp, OtpExpired
 from ..hashing import check_code
+from ..lifecycle import session_refusal
 from ..models import ChannelVerification, OTPSession, SessionStatus, Strategy
-from ..presenters import iso
-from .common import ended_error, session_for_token
+from .common import session_for_token
 
 
 @dataclass
@@ -48,23 +47,11 @@ def _strategy_met(session: OTPSession, verified: set[str], channels: list[str]) 
     return set(required) <= verified
 
 
-def _refusal(session: OTPSession, now: datetime) -> ServiceError | None:
-    ended = ended_error(session)
-    if ended is not None:
-        return ended
-    # Expiry first: a LOCKED session past expires_at reads as EXPIRED, and verify agrees.
-    if session.status == SessionStatus.EXPIRED or now >= session.expires_at:
-        return OtpExpired(details={"expires_at": iso(session.expires_at)})
-    if session.status == SessionStatus.LOCKED:
-        return MaxAttemptsExceeded(details={"attempts_remaining": 0})
-    return None
-
-
 def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, str]):
     # Read the clock once the lock is held: a request that waited for it must not judge expiry
     # by the time it arrived.
     now = timezone.now()
-    refusal = _refusal(session, now)
+    refusal = session_refusal(session, action="verify", now=now)
     if refusal is not None:
         if isinstance(refusal, OtpExpired) and session.status != SessionStatus.EXPIRED:
             OTPSession.objects.filter(pk=session.pk).update(status=SessionStatus.EXPIRED)

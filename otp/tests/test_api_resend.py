@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from otp.delivery.state import SUPERSEDED_REASON
 from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
-from otp.services.delivery import SUPERSEDED_REASON
 from otp.tasks import deliver_code
 from otpservice.api.timestamps import iso
 from otpservice.tests.envelope import assert_error as assert_envelope

@@ -131,7 +131,7 @@ def test_a_claim_that_waits_on_a_resend_never_lands_on_the_next_generation(accou
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from otp import tasks
+    from otp.delivery.state import channel_claim
 
     now = timezone.now()
     session = OTPSession.objects.create(
@@ -153,7 +153,7 @@ def test_a_claim_that_waits_on_a_resend_never_lands_on_the_next_generation(accou
     def claim():
         try:
             locked.wait(timeout=10)
-            claimed.append(tasks._claim(row.pk, 1, timezone.now(), timedelta(seconds=120)))
+            claimed.append(channel_claim(row_id=row.pk, generation=1, now=timezone.now(), lease=timedelta(seconds=120)))
         finally:
             connection.close()
 

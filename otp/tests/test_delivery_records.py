@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from otp.delivery.base import SendResult
+from otp.delivery.state import channel_delivery_report, channel_sent_record
 from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, DeliveryAttempt
-from otp.services.delivery import channel_delivery_report, channel_sent_record
 from otp.tests.delivery_support import send, send_queued
 from wallet.models import LedgerEntry
 

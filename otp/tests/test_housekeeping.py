@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from otp import housekeeping as housekeeping_module
-from otp.housekeeping import channels_fail_undelivered, housekeeping_run, sessions_expire, sessions_purge
+from otp.delivery.state import channels_fail_undelivered
+from otp.housekeeping import housekeeping_run, sessions_expire, sessions_purge
 from otp.models import (
     ChannelVerification,
     DeliveryAttempt,
@@ -266,6 +267,6 @@ def test_queued_channels_have_a_partial_index_that_the_undelivered_scan_can_use(
         (definition,) = cursor.fetchone()
     assert "WHERE" in definition.upper() and "QUEUED" in definition  # partial: only QUEUED rows
     with CaptureQueriesContext(connection) as captured:
-        channels_fail_undelivered(now=NOW)
+        channels_fail_undelivered(now=NOW, lease=timedelta(seconds=120))
     (scan,) = captured.captured_queries
     assert """"otp_channelverification"."delivery_status" = 'QUEUED'""" in scan["sql"]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from otp.channels import CHANNEL_NAMES as DELIVERY_CHANNELS
 from otp.checks import check_otp_settings
-from otp.conf import DELIVERY_CHANNELS, SPEC, otp_setting
+from otp.conf import SPEC, otp_setting
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK_CLASSES = {"Critical", "Error", "Warning", "Info", "Debug", "CheckMessage"}

@@ -9,10 +9,10 @@ from django.db import models
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from otp import tasks
+from otp.delivery import attempt as delivery_attempt
+from otp.delivery.state import SUPERSEDED_REASON
 from otp.housekeeping import housekeeping_run
 from otp.models import ChannelVerification, DeliveryAttempt, IdempotencyRecord, OTPSession, OutboxMessage
-from otp.services.delivery import SUPERSEDED_REASON
 from otp.tasks import deliver_code
 from otp.tests.delivery_support import run_as_worker
 from wallet.models import LedgerEntry
@@ -92,7 +92,7 @@ def test_task_meeting_a_fresh_claim_retries_when_the_lease_ends_instead_of_ackin
     with pytest.raises(Retry) as retry:
         run_as_worker(row)
 
-    assert retry.value.when == lease - 30 + tasks.LEASE_MARGIN_SECONDS
+    assert retry.value.when == lease - 30 + delivery_attempt.LEASE_MARGIN_SECONDS
     (again,) = published
     assert again["kwargs"] == {"channel_row_id": row.pk, "generation": 1}
     assert (again["countdown"], again["retries"], again["queue"]) == (retry.value.when, 1, "otp.email")
@@ -124,7 +124,7 @@ def test_a_task_whose_generation_a_resend_replaced_before_sending_refunds_it(
     # generation before sending anything, so it refunds that generation itself.
     settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
     sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
-    hash_code = tasks.hash_code
+    hash_code = delivery_attempt.hash_code
 
     def hash_while_a_resend_lands(**kwargs):
         with django_capture_on_commit_callbacks(execute=False):
@@ -132,7 +132,7 @@ def test_a_task_whose_generation_a_resend_replaced_before_sending_refunds_it(
         assert response.status_code == 200, response.json()
         return hash_code(**kwargs)
 
-    monkeypatch.setattr(tasks, "hash_code", hash_while_a_resend_lands)
+    monkeypatch.setattr(delivery_attempt, "hash_code", hash_while_a_resend_lands)
     run(row)
 
     assert (row.generation, row.delivery_status, row.code_hash) == (2, "QUEUED", "")
@@ -172,7 +172,7 @@ def test_a_transient_failure_after_a_resend_replaced_the_code_refunds_it_without
     settings.OTP = {**settings.OTP, "RESEND_COOLDOWN_SECONDS": 0}
     sent, (row,) = send_queued(api, django_capture_on_commit_callbacks)
     provider = _FailsWhileAResendLands(api, sent["session_token"], django_capture_on_commit_callbacks)
-    monkeypatch.setattr(tasks, "provider_for", lambda channel: provider)
+    monkeypatch.setattr(delivery_attempt, "provider_for", lambda channel: provider)
 
     run_as_worker(row)  # no Retry raised: nothing left to send for generation 1
 

@@ -10,7 +10,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ("otp", "otpservice", "accounts", "wallet", "contacts")
 ALLOWED = {
     "otp/apps.py",  # AppConfig.ready registers the system checks once the apps are loaded
-    "otp/services/common.py",  # otp.tasks -> otp.services -> common: a top-level import is a cycle
     "otp/delivery/registry.py",  # the provider SDKs load only for a channel delivered live
 }
 

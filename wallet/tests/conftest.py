@@ -6,4 +6,4 @@ from .helpers import FailingProvider
 
 @pytest.fixture
 def failing_delivery(monkeypatch):
-    monkeypatch.setattr("otp.tasks.provider_for", lambda channel: FailingProvider())
+    monkeypatch.setattr("otp.delivery.attempt.provider_for", lambda channel: FailingProvider())

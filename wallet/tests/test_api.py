@@ -157,7 +157,7 @@ def test_idempotency_key_repeat_returns_the_first_response_and_charges_once(djan
 
 
 def test_a_channel_that_fails_for_good_is_refunded_once(failing_delivery, django_capture_on_commit_callbacks):
-    from otp.services.delivery import channel_delivery_failed
+    from otp.delivery.state import channel_delivery_failed
 
     created = account_with("1")
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,8 +10,8 @@ import requests
 from django.db import connection
 from django.utils import timezone
 
+from otp.delivery.state import channel_delivery_failed
 from otp.models import ChannelVerification, OTPSession
-from otp.services.delivery import channel_delivery_failed
 from wallet.models import LedgerEntry, Wallet
 from wallet.services import wallet_charge, wallet_topup
 

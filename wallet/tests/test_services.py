@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from otp.delivery.state import channel_delivery_failed, channel_delivery_report
 from otp.models import ChannelVerification, OTPSession
-from otp.services.delivery import channel_delivery_failed, channel_delivery_report
 from otp.tasks import deliver_code
 from otpservice.errors import IdempotencyKeyReused
 from wallet.exceptions import InsufficientBalance, InvalidAmount
