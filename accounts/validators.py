@@ -78,3 +78,53 @@ def validate_number_types(value: str) -> None:
         number_types_parse(value)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
+
+
+# BCP 47 tags as services use them: language, optional script, region and variants ("pt-BR",
+# "zh-Hant-TW", "sr-Latn"); extensions and private use are not needed to pick a message's language.
+LOCALE_PATTERN = re.compile(
+    r"([a-z]{2,3})(?:-([a-z]{4}))?(?:-([a-z]{2}|[0-9]{3}))?((?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*)",
+    re.ASCII | re.IGNORECASE,
+)
+LOCALE_MAX_LENGTH = 35
+# A host name: labels of letters, digits and hyphens, at least one dot, no scheme, port or path.
+DOMAIN_PATTERN = re.compile(
+    r"(?=.{4,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII
+)
+# The Android SMS Retriever app hash: 11 characters of base64 (Google's AppSignatureHelper).
+ANDROID_APP_HASH_PATTERN = re.compile(r"[A-Za-z0-9+/]{11}", re.ASCII)
+
+
+def locale_canonical(value: str) -> str | None:
+    """'PT_br' -> 'pt-BR', 'zh-hant-tw' -> 'zh-Hant-TW'; None when it is not a BCP 47 language tag."""
+    if not isinstance(value, str) or len(value) > LOCALE_MAX_LENGTH:
+        return None
+    match = LOCALE_PATTERN.fullmatch(value.strip().replace("_", "-"))
+    if not match:
+        return None
+    language, script, region, variants = match.groups()
+    parts = [language.lower()]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts) + variants.lower()
+
+
+def validate_locale(value: str) -> None:
+    if value and locale_canonical(value) != value:
+        raise ValidationError(
+            f"{value!r} is not a canonical BCP 47 language tag such as en, fr, pt-BR or zh-Hant", code="invalid"
+        )
+
+
+def validate_webotp_domain(value: str) -> None:
+    if value and not DOMAIN_PATTERN.fullmatch(value):
+        raise ValidationError(
+            f"{value!r} is not a lower-case host name such as example.com (no scheme, port or path)", code="invalid"
+        )
+
+
+def validate_android_app_hash(value: str) -> None:
+    if value and not ANDROID_APP_HASH_PATTERN.fullmatch(value):
+        raise ValidationError("The Android app hash is 11 characters of base64 (A-Z, a-z, 0-9, + and /)", code="invalid")

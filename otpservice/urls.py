@@ -8,6 +8,8 @@ from .errors import error_body
 from .health import healthz, readyz
 
 api_v1 = [
+    # Before otp.urls, so /otp/templates… is never taken by an otp route.
+    path("", include("templates_app.urls")),
     path("", include("otp.urls")),
     path("", include("contacts.urls")),
     path("", include("wallet.urls")),

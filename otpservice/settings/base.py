@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "otp",
     "contacts",
     "wallet",
+    "templates_app",
     "axes",
 ]
 

@@ -1,0 +1,7 @@
+"""Templates app configuration."""
+from django.apps import AppConfig
+
+
+class TemplatesAppConfig(AppConfig):
+    name = "templates_app"
+    verbose_name = "OTP templates"
