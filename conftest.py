@@ -9,9 +9,6 @@ from rest_framework.test import APIClient
 from accounts.services import account_create
 from wallet.services import wallet_topup
 
-# Shared fixtures (fake providers, live delivery settings) registered here so pytest rewrites their asserts.
-pytest_plugins = ["otp.tests.fake_fixtures", "otp.tests.delivery_support"]
-
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 

@@ -1,7 +1,9 @@
 """Admin for sessions (read-only, no hashes), delivery attempts and the outbox."""
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import Channel, ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
+from .lifecycle import session_status, status_q
+from .models import Channel, ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage, SessionStatus
 
 
 class ReadOnlyMixin:
@@ -36,20 +38,39 @@ class ChannelFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The status a reader sees (otp.lifecycle): a live session past expires_at is listed as EXPIRED."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return SessionStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SessionStatus.values:
+            return queryset.filter(status_q(self.value(), timezone.now()))
+        return queryset
+
+
 @admin.register(OTPSession)
 class OTPSessionAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("id", "account", "status", "sandbox", "failed_attempts", "resend_count", "created_at", "expires_at")
-    list_filter = ("status", ChannelFilter, "sandbox", "created_at", "account")
+    list_display = ("id", "account", "effective_status", "sandbox", "failed_attempts", "resend_count", "created_at", "expires_at")
+    list_filter = (StatusFilter, ChannelFilter, "sandbox", "created_at", "account")
     search_fields = ("id", "channel_rows__recipient")
     date_hierarchy = "created_at"
     list_select_related = ("account",)
     inlines = [ChannelInline]
     fields = (
-        "id", "account", "status", "verification_strategy", "required_channels", "otp_length", "expiry_minutes",
+        "id", "account", "effective_status", "verification_strategy", "required_channels", "otp_length", "expiry_minutes",
         "max_attempts", "failed_attempts", "resend_count", "metadata", "sandbox", "add_contact",
         "created_at", "last_sent_at", "expires_at", "verified_at",
     )
     readonly_fields = fields
+
+    @admin.display(description="status", ordering="status")
+    def effective_status(self, obj: OTPSession) -> str:
+        return SessionStatus(session_status(obj, now=timezone.now())).label
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -1,11 +1,12 @@
-"""Admin for sessions, delivery attempts, the outbox and API keys: read-only, filters, and no secrets shown."""
+"""Admin for sessions, delivery attempts and the outbox: read-only, filters, and no secrets shown."""
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import ApiKey
 from otp.models import ChannelVerification, DeliveryAttempt, OTPSession, OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -181,20 +182,11 @@ def test_outbox_admin_shows_the_message_with_the_code_masked(admin_client, live_
             assert code not in html
 
 
-# --- API keys -----------------------------------------------------------------------------------
+def test_a_session_past_its_expiry_is_listed_and_filtered_as_expired(admin_client, sandbox_session):
+    OTPSession.objects.filter(pk=sandbox_session["session_id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = page(admin_client, "otp_otpsession_changelist", query="?status=EXPIRED").content.decode()
+    pending = page(admin_client, "otp_otpsession_changelist", query="?status=PENDING").content.decode()
+    detail = page(admin_client, "otp_otpsession_change", sandbox_session["session_id"]).content.decode()
 
-
-def test_api_key_pages_never_show_the_key_or_its_hash(admin_client, account_keys):
-    keys = list(ApiKey.objects.filter(account=account_keys.account))
-    assert len(keys) == 2
-    changelist = page(admin_client, "accounts_apikey_changelist").content.decode()
-    account_page = page(admin_client, "accounts_account_change", account_keys.account.pk).content.decode()
-    key_pages = {key.pk: page(admin_client, "accounts_apikey_change", key.pk).content.decode() for key in keys}
-    for key in keys:
-        # The non-secret prefix identifies the key where it is listed and on its own page.
-        assert key.prefix in changelist and key.prefix in account_page and key.prefix in key_pages[key.pk]
-    for html in [changelist, account_page, *key_pages.values()]:
-        for key in keys:
-            assert key.key_hash not in html
-        assert account_keys.live_key not in html and account_keys.test_key not in html
-        assert "key_hash" not in html and "Key hash" not in html
+    assert sandbox_session["session_id"] in expired and sandbox_session["session_id"] not in pending
+    assert "Expired" in detail and "Pending" not in detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from otp.tests.fake_fixtures import fake_sendgrid, fake_twilio  # noqa: F401 (fixtures: the worker delivers to them)
 from otp.tests.worker_support import point_celery_at, wait_for, workers_fixture
 from otpservice.celery import app
 
@@ -20,7 +21,7 @@ def broker(redis_url):
 
 
 @pytest.fixture
-def workers(broker, fake_twilio, fake_sendgrid, tmp_path):
+def workers(broker, fake_twilio, fake_sendgrid, tmp_path):  # noqa: F811 (the imported fixtures, requested)
     yield from workers_fixture(redis_url=broker, twilio=fake_twilio, sendgrid=fake_sendgrid, tmp_path=tmp_path)
 
 
