@@ -1,5 +1,7 @@
-"""Thin DRF viewsets for the OTP endpoints: validate, call one service, shape the answer."""
+"""Thin DRF viewsets for the OTP endpoints: validate, call one service, render an output serializer."""
 from __future__ import annotations
+
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -7,35 +9,36 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from otpservice.api.schemas import ERRORS
-from otpservice.api.timestamps import iso
 from otpservice.errors import InvalidRequest
 from otpservice.query import header_token, query_values
 
 from . import selectors, services
-from .presenters import send_body, session_data, with_data
 from .ratelimits.views import RATE_LIMIT_HEADERS, AccountRateLimitMixin, request_client_address
-from .schema import (
-    RESEND_EXAMPLES,
-    SEND_EXAMPLES,
-    VERIFY_EXAMPLES,
-    ResendResponseSchema,
-    SendResponseSchema,
-    SessionListResponseSchema,
-    SessionResponseSchema,
-    VerifyResponseSchema,
+from .serializers.examples import RESEND_EXAMPLES, SEND_EXAMPLES, VERIFY_EXAMPLES
+from .serializers.inputs import ResendSerializer, SendSerializer, SessionFilterSerializer, VerifySerializer
+from .serializers.outputs import (
+    ResendResponseSerializer,
+    SendResponseSerializer,
+    SessionListResponseSerializer,
+    SessionResponseSerializer,
+    VerifyResponseSerializer,
 )
-from .serializers import ResendSerializer, SendSerializer, SessionFilterSerializer, VerifySerializer
 
 
 def _is_sandbox(request: Request, requested: bool) -> bool:
     return requested or request.auth.is_test
 
 
+def _replay_body(outcome: services.SendOutcome) -> dict[str, Any]:
+    """What a repeat of a send with its Idempotency-Key answers: the first body, without codes."""
+    return SendResponseSerializer(outcome, context={"codes": False}).data
+
+
 class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
     @extend_schema(
         operation_id="otp_send",
         request=SendSerializer,
-        responses={200: SendResponseSchema, **ERRORS},
+        responses={200: SendResponseSerializer, **ERRORS},
         examples=SEND_EXAMPLES,
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False),
@@ -60,15 +63,16 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             idempotency_key=key,
             fingerprint=services.request_fingerprint(body=request.data, sandbox=sandbox) if key else "",
             client_address=request_client_address(request),
+            respond=_replay_body,
         )
         if outcome.replay is not None:
             return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})
-        return Response(send_body(outcome))
+        return Response(SendResponseSerializer(outcome).data)
 
     @extend_schema(
         operation_id="otp_verify",
         request=VerifySerializer,
-        responses={200: VerifyResponseSchema, **ERRORS},
+        responses={200: VerifyResponseSerializer, **ERRORS},
         examples=VERIFY_EXAMPLES,
         parameters=RATE_LIMIT_HEADERS,
     )
@@ -81,26 +85,12 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             token=serializer.validated_data["session_token"],
             codes=serializer.validated_data["otps"],
         )
-        session = outcome.session
-        verified = [row.channel for row in outcome.rows if row.verified_at]
-        body = {
-            "success": True,
-            "verified": outcome.all_right,
-            "session_verified": session.status == "VERIFIED",
-            "status": session.status,
-            "verification_results": outcome.results,
-            "verified_channels": verified,
-            "pending_channels": [row.channel for row in outcome.rows if not row.verified_at],
-            "attempts_remaining": session.max_attempts - session.failed_attempts,
-        }
-        data = {key: value for key, value in body.items() if key != "success"}
-        data["session_id"] = str(session.id)
-        return Response(with_data(body, data))
+        return Response(VerifyResponseSerializer(outcome).data)
 
     @extend_schema(
         operation_id="otp_resend",
         request=ResendSerializer,
-        responses={200: ResendResponseSchema, **ERRORS},
+        responses={200: ResendResponseSerializer, **ERRORS},
         examples=RESEND_EXAMPLES,
         parameters=RATE_LIMIT_HEADERS,
     )
@@ -113,19 +103,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             token=serializer.validated_data["session_token"],
             channels=serializer.validated_data.get("channels"),
         )
-        session = outcome.session
-        sent = {row.channel: {"success": True, "status": row.delivery_status} for row in outcome.rows}
-        body = {
-            "success": True,
-            "message": "OTP resent successfully",
-            "session_id": str(session.id),
-            "expires_at": iso(session.expires_at),
-            "channels_sent": sent,
-        }
-        data = {"session_id": str(session.id), "expires_at": iso(session.expires_at), "channels_sent": sent}
-        if session.sandbox:
-            body["sandbox_otps"] = data["otps"] = outcome.sandbox_codes
-        return Response(with_data(body, data))
+        return Response(ResendResponseSerializer(outcome).data)
 
 
 class SessionViewSet(viewsets.GenericViewSet):
@@ -140,7 +118,7 @@ class SessionViewSet(viewsets.GenericViewSet):
                 description="Match sessions whose metadata has this string value at KEY (repeatable).",
             ),
         ],
-        responses={200: SessionListResponseSchema, **ERRORS},
+        responses={200: SessionListResponseSerializer, **ERRORS},
     )
     def list(self, request: Request) -> Response:
         params = query_values(request.query_params, SessionFilterSerializer().fields, prefixes=("metadata.",))
@@ -152,18 +130,16 @@ class SessionViewSet(viewsets.GenericViewSet):
         page = selectors.session_list(
             account=request.user, sandbox_only=request.auth.is_test, metadata=metadata, **serializer.validated_data
         )
-        return Response(
-            {"success": True, "data": [session_data(s) for s in page.items], "pagination": page.pagination}
-        )
+        return Response(SessionListResponseSerializer(page).data)
 
-    @extend_schema(operation_id="otp_sessions_retrieve", responses={200: SessionResponseSchema, **ERRORS})
+    @extend_schema(operation_id="otp_sessions_retrieve", responses={200: SessionResponseSerializer, **ERRORS})
     def retrieve(self, request: Request, session_id: str) -> Response:
         session = selectors.session_get(account=request.user, sandbox_only=request.auth.is_test, session_id=session_id)
-        return Response({"success": True, "data": session_data(session)})
+        return Response(SessionResponseSerializer(session).data)
 
-    @extend_schema(operation_id="otp_sessions_cancel", request=None, responses={200: SessionResponseSchema, **ERRORS})
+    @extend_schema(operation_id="otp_sessions_cancel", request=None, responses={200: SessionResponseSerializer, **ERRORS})
     def cancel(self, request: Request, session_id: str) -> Response:
         scope = {"account": request.user, "sandbox_only": request.auth.is_test}
         session = services.session_cancel(**scope, session_id=session_id)
         session = selectors.session_get(**scope, session_id=str(session.id))
-        return Response({"success": True, "data": session_data(session)})
+        return Response(SessionResponseSerializer(session).data)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,6 @@ from ..conf import otp_setting
 from ..delivery.state import channels_new
 from ..exceptions import IdempotencyKeyReused
 from ..models import ChannelVerification, IdempotencyRecord, OTPSession
-from ..presenters import send_body
 from ..ratelimits.guards import destinations_check, send_limits_hit
 from ..tokens import token_issue
 from .common import codes_issue
@@ -51,12 +51,6 @@ def _idempotent_replay(*, account: Account, test_key: bool, key: str, fingerprin
     return record.response
 
 
-def _without_codes(response: dict[str, Any]) -> dict[str, Any]:
-    stored = {key: value for key, value in response.items() if key != "sandbox_otps"}
-    stored["data"] = {key: value for key, value in response["data"].items() if key != "otps"}
-    return stored
-
-
 def session_send(
     *,
     account: Account,
@@ -70,14 +64,19 @@ def session_send(
     idempotency_key: str = "",
     fingerprint: str = "",
     client_address: str | None = None,
+    respond: Callable[[SendOutcome], dict[str, Any]] | None = None,
 ) -> SendOutcome:
     """Create a session with one row per channel, charge it, and queue delivery on commit.
 
     With an idempotency key, a repeat of the same request (same `fingerprint`) within the TTL
     returns the first response as `replay` and does nothing else. `client_address` is the HTTP
     client's IP, for the per-IP limit when metadata has no ip_address. `test_key`: the request
-    was made with a test key, whose idempotency keys are its own.
+    was made with a test key, whose idempotency keys are its own. `respond` renders the response a
+    repeat gets (the API layer's serializer, without codes); it is stored in the session's
+    transaction, so a replay is never missing or different. It is required with a key.
     """
+    if idempotency_key and respond is None:
+        raise ValueError("session_send with an idempotency_key needs respond= to render the stored response")
     if idempotency_key:
         replay = _idempotent_replay(account=account, test_key=test_key, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
@@ -102,7 +101,7 @@ def session_send(
                     key=idempotency_key,
                     request_hash=fingerprint,
                     session=outcome.session,
-                    response=_without_codes(send_body(outcome)),
+                    response=respond(outcome),
                 )
             # Counted last: a parallel twin that loses the idempotency insert above replays and
             # counts nothing, and a 429 here rolls back the session and its charge.

@@ -1,12 +1,12 @@
-"""Input serializers (shape only) and output shapes for the OTP endpoints."""
+"""Input serializers of the OTP endpoints: they validate shape only, and refuse unknown fields."""
 import json
 
 from rest_framework import serializers
 
 from otpservice.query import PageQuery
 
-from .models import Channel, SessionStatus, Strategy
-from .validation import RecipientError, normalize_email, normalize_phone
+from ..models import Channel, SessionStatus, Strategy
+from ..validation import RecipientError, normalize_email, normalize_phone
 
 METADATA_MAX_BYTES = 4096
 CODE_MAX_LENGTH = 16

@@ -1,0 +1,1 @@
+"""Serializers of the OTP endpoints: `inputs` validate requests, `outputs` render every response."""
