@@ -95,8 +95,9 @@ def _expressions(node: Node) -> Iterator[FilterExpression]:
                 stack += [getattr(item, "first", None), getattr(item, "second", None)]
 
 
-def _variables(expression: FilterExpression) -> Iterator[Variable]:
-    if isinstance(expression.var, Variable):
+def _variables(expression: FilterExpression, *, filter_tag: bool = False) -> Iterator[Variable]:
+    # {% filter %} applies its filters to an internal `var` (the block's output): only its arguments count.
+    if isinstance(expression.var, Variable) and not filter_tag:
         yield expression.var
     for _, args in expression.filters:
         for lookup, arg in args:
@@ -131,7 +132,7 @@ def template_check(source: str, *, require_otp: bool) -> Template:
     has_otp = False
     for node in _walk(template.nodelist):
         for expression in _expressions(node):
-            for variable in _variables(expression):
+            for variable in _variables(expression, filter_tag=isinstance(node, FilterNode)):
                 problem = _lookup_problem(variable)
                 if problem:
                     raise TemplateProblem(problem, node.token.lineno if node.token else None)

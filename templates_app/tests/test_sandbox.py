@@ -1,0 +1,155 @@
+"""The template sandbox: documented variables only, no tag that reaches files, settings or URLs,
+HTML escaped in HTML parts only, {{ otp }} required, problems reported with their line."""
+import html
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from templates_app.rendering import FieldProblem, template_fields_check, template_values
+from templates_app.sandbox import (
+    TemplateProblem,
+    registered_check,
+    registered_render,
+    template_check,
+    template_render,
+)
+
+FORBIDDEN_TAGS = [
+    "{% load static %}", "{% include 'x.html' %}", "{% extends 'base.html' %}", "{% ssi '/etc/passwd' %}",
+    "{% debug %}", "{% url 'admin:index' %}", "{% static 'x.css' %}", "{% csrf_token %}", "{% now 'Y' %}",
+    "{% autoescape off %}x{% endautoescape %}", "{% for c in otp %}{{ c }}{% endfor %}", "{% with a=otp %}{% endwith %}",
+    "{% block b %}{% endblock %}", "{% lorem %}", "{% widthratio 1 2 3 %}", "{% regroup x by y as z %}",
+    "{% cycle 'a' 'b' %}", "{% querystring %}", "{% templatetag openblock %}{% get_current_language as l %}",
+]
+FORBIDDEN_FILTERS = ["safe", "safeseq", "center:'999999999'", "ljust:'99'", "rjust:'99'", "date", "pprint",
+                     "stringformat:'s'", "floatformat", "filesizeformat", "json_script:'x'", "escapejs"]
+UNKNOWN_VARIABLES = ["settings", "request", "user", "account", "otp.upper", "app_name.__class__", "metadata",
+                     "metadata.a.b", "block", "forloop", "csrf_token", "SECRET_KEY", "code"]
+
+
+def values(**overrides):
+    base = template_values(code="123456", expiry_minutes=10, app_name="Acme", channel="sms", locale="en", metadata={})
+    return {**base, **overrides}
+
+
+@pytest.mark.parametrize("tag", FORBIDDEN_TAGS)
+def test_tags_that_load_include_or_reach_settings_are_refused(tag):
+    with pytest.raises(TemplateProblem) as problem:
+        template_check("Code {{ otp }}\n" + tag, require_otp=True)
+    assert problem.value.line == 2
+    assert "not allowed" in problem.value.message
+
+
+@pytest.mark.parametrize("name", FORBIDDEN_FILTERS)
+def test_filters_that_unescape_reach_settings_or_pad_without_bound_are_refused(name):
+    with pytest.raises(TemplateProblem, match="not allowed") as problem:
+        template_check("{{ otp }}\n\n{{ app_name|" + name + " }}", require_otp=True)
+    assert problem.value.line == 3
+
+
+@pytest.mark.parametrize("name", UNKNOWN_VARIABLES)
+def test_unknown_variables_are_refused_with_their_line(name):
+    with pytest.raises(TemplateProblem) as problem:
+        template_check("{{ otp }}\nline two\n{% if x %}{% endif %}".replace("x", name), require_otp=True)
+    assert problem.value.line == 3
+
+
+def test_variables_hidden_in_filter_arguments_and_conditions_are_checked():
+    for source in ("{{ otp|add:secret }}", "{% if otp and secret %}{% endif %}{{ otp }}",
+                   "{% firstof secret otp %}{{ otp }}", "{% filter lower %}{{ secret }}{% endfilter %}{{ otp }}",
+                   "{% if otp %}{% elif not secret %}{% endif %}{{ otp }}"):
+        with pytest.raises(TemplateProblem, match="secret"):
+            template_check(source, require_otp=True)
+
+
+def test_syntax_errors_give_the_line():
+    with pytest.raises(TemplateProblem) as problem:
+        template_check("{{ otp }}\n{% if %}\n", require_otp=True)
+    assert problem.value.line == 2
+    with pytest.raises(TemplateProblem) as problem:
+        template_check("{{ otp }}\nb\n{{ }}\n", require_otp=True)
+    assert problem.value.line == 3
+
+
+@given(st.text(max_size=200))
+def test_a_template_without_otp_is_refused(text):
+    text = text.replace("otp", "")
+    with pytest.raises(TemplateProblem):
+        template_check(text, require_otp=True)
+
+
+@given(st.text(max_size=100))
+def test_html_parts_escape_every_value_and_text_parts_keep_it(value):
+    source = "{{ otp }} {{ app_name }} {{ metadata.note }}"
+    vals = values(app_name=value, metadata={"note": value})
+    assert template_render(source, vals, html=True) == f"123456 {html.escape(value)} {html.escape(value)}"
+    assert template_render(source, vals, html=False) == f"123456 {value} {value}"
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True),
+                       st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.none(),
+                                 st.lists(st.integers(), max_size=3)), max_size=5))
+def test_metadata_values_render_as_text_and_missing_keys_as_nothing(metadata):
+    vals = template_values(code="1", expiry_minutes=1, app_name="A", channel="sms", locale="en", metadata=metadata)
+    for key, value in metadata.items():
+        rendered = template_render("{{ metadata." + key + " }}", vals, html=False)
+        assert rendered == (value if isinstance(value, str) else vals["metadata"][key])
+        assert isinstance(vals["metadata"][key], str)
+    assert template_render("[{{ metadata.absent_key_x }}]", vals, html=False) == "[]"
+
+
+def test_values_reach_no_attribute_of_a_model_or_setting():
+    vals = values()
+    assert {type(v) for v in vals.values()} <= {str, int, dict}
+    assert all(type(v) is str for v in vals["metadata"].values())
+
+
+def test_webotp_line_is_the_origin_bound_format():
+    vals = template_values(code="654321", expiry_minutes=5, app_name="A", channel="sms", locale="en",
+                           metadata={}, webotp_domain="example.com")
+    assert template_render("{{ otp }}\n\n{{ webotp_line }}", vals, html=False) == "654321\n\n@example.com #654321"
+
+
+def test_registered_text_goes_out_byte_for_byte_with_only_the_placeholders_replaced():
+    source = "Dear customer, {{ otp }} is your OTP for {{app_name}} {% if %} <b>&amp; 50%  \n  {#var#}"
+    registered_check(source)
+    assert registered_render(source, values(app_name="A&B")) == (
+        "Dear customer, 123456 is your OTP for A&B {% if %} <b>&amp; 50%  \n  {#var#}"
+    )
+    with pytest.raises(TemplateProblem):
+        registered_check("no code here")
+    with pytest.raises(TemplateProblem) as problem:
+        registered_check("{{ otp }}\n{{ secret }}")
+    assert problem.value.line == 2
+
+
+def test_fields_that_do_not_belong_to_the_channel_are_refused():
+    with pytest.raises(FieldProblem) as problem:
+        template_fields_check(key="otp_sms", fields={"body": "{{ otp }}", "subject": "Hi"})
+    assert problem.value.field == "subject"
+    with pytest.raises(FieldProblem) as problem:
+        template_fields_check(key="otp_email", fields={"body": "{{ otp }}", "html": "<p>no code</p>"})
+    assert problem.value.field == "html"
+    with pytest.raises(FieldProblem) as problem:
+        template_fields_check(key="otp_email", fields={"body": "{{ otp }}", "registered": True})
+    assert problem.value.field == "registered"
+
+
+def test_whatsapp_content_binding_needs_a_sid_and_maps_the_code():
+    ok = {"body": "{{ otp }}", "content_sid": "HX" + "a" * 32, "content_variables": {"1": "otp", "2": "metadata.x"}}
+    template_fields_check(key="otp_whatsapp", fields=ok)
+    for bad in ({**ok, "content_sid": "MG123"}, {**ok, "content_variables": {"1": "app_name"}},
+                {**ok, "content_variables": {"one": "otp"}}, {**ok, "content_variables": {"1": "secret"}},
+                {"body": "{{ otp }}", "content_variables": {"1": "otp"}}):
+        with pytest.raises(FieldProblem) as problem:
+            template_fields_check(key="otp_whatsapp", fields=bad)
+        assert problem.value.field in {"content_sid", "content_variables"}
+
+
+def test_sender_is_an_alphanumeric_id_or_a_real_number():
+    for sender in ("Acme", "ACME 2", "+14155550100"):
+        template_fields_check(key="otp_sms", fields={"body": "{{ otp }}", "sender": sender})
+    for sender in ("123456789012", "Acme-Bank", "+1234567890", "ÄCME"):
+        with pytest.raises(FieldProblem):
+            template_fields_check(key="otp_sms", fields={"body": "{{ otp }}", "sender": sender})
