@@ -1,48 +1,43 @@
-"""Built-in message texts per channel; custom templates plug in here later (templates_app)."""
-import html
+"""The message of one channel row's code: templates_app writes it, delivery only asks here."""
+from __future__ import annotations
 
-from django.conf import settings
+from templates_app.messages import template_message_render
 
-from otp.delivery.base import Message
-
-_DEFAULTS = {
-    "email": {
-        "subject": "Your {app_name} verification code",
-        "body": "Your {app_name} verification code is {otp}. It expires in {expiry_minutes} minutes.\n"
-        "If you did not ask for it, ignore this message.",
-        "html": "<p>Your {app_name} verification code is <strong>{otp}</strong>.</p>"
-        "<p>It expires in {expiry_minutes} minutes. If you did not ask for it, ignore this message.</p>",
-    },
-    "sms": {"body": "{otp} is your {app_name} code. It expires in {expiry_minutes} min."},
-    "whatsapp": {"body": "{otp} is your {app_name} verification code. It expires in {expiry_minutes} minutes."},
-}
+from .conf import otp_setting
+from .delivery.base import Message
+from .models import ChannelVerification
 
 
-def _whatsapp_content(values: dict) -> tuple[str, dict[str, str]]:
-    """An approved Twilio Content template (needed outside WhatsApp's 24-hour session window):
-    its SID and the numbered variables mapped to our values, e.g. {"1": "otp", "2": "expiry_minutes"}."""
-    sid = settings.TWILIO_WHATSAPP_CONTENT_SID
-    if not sid:
-        return "", {}
-    mapping = settings.TWILIO_WHATSAPP_CONTENT_VARIABLES
-    return sid, {number: str(values[name]) for number, name in mapping.items()}
+def message_for(*, row: ChannelVerification, code: str) -> tuple[Message, dict]:
+    """The message to hand the provider, and which template wrote it ({source, key, locale, version}).
 
-
-def message_render(
-    *, channel: str, to: str, code: str, expiry_minutes: int, app_name: str, session_id: str
-) -> Message:
-    texts = _DEFAULTS[channel]
-    values = {"otp": code, "expiry_minutes": expiry_minutes, "app_name": app_name}
-    html_values = {**values, "app_name": html.escape(app_name)}
-    content_sid, content_variables = _whatsapp_content(values) if channel == "whatsapp" else ("", {})
-    return Message(
-        channel=channel,
-        to=to,
-        subject=texts.get("subject", "").format(**values),
-        body=texts["body"].format(**values),
-        html=texts.get("html", "").format(**html_values),
-        session_id=session_id,
-        content_sid=content_sid,
-        content_variables=content_variables,
+    The account's template for the send's locale, else the built-in default; a custom template
+    that fails is replaced by the default inside templates_app, so this raises only on a bug.
+    """
+    session = row.session
+    rendered = template_message_render(
+        account_id=session.account_id,
+        channel=row.channel,
+        code=code,
+        expiry_minutes=session.expiry_minutes,
+        app_name=otp_setting("APP_NAME"),
+        locale=session.locale,
+        recipient=row.recipient,
+        metadata=session.metadata,
+        android_app_hash=session.android_app_hash,
+    )
+    message = Message(
+        channel=row.channel,
+        to=row.recipient,
+        body=rendered.body,
+        subject=rendered.subject,
+        html=rendered.html,
+        session_id=str(session.id),
+        from_email=rendered.from_email,
+        from_name=rendered.from_name,
+        sender=rendered.sender,
+        content_sid=rendered.content_sid,
+        content_variables=rendered.content_variables,
         code=code,
     )
+    return message, rendered.served

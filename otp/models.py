@@ -71,6 +71,9 @@ class OTPSession(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     resend_count = models.PositiveSmallIntegerField(default=0)
     metadata = models.JSONField(default=dict, blank=True)
+    # config.locale (BCP 47, as given) and config.android_app_hash: how the messages are written.
+    locale = models.CharField(max_length=35, blank=True, default="")
+    android_app_hash = models.CharField(max_length=11, blank=True, default="")
     sandbox = models.BooleanField(default=False)
     add_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
@@ -121,6 +124,8 @@ class ChannelVerification(models.Model):
     provider = models.CharField(max_length=32, blank=True, default="")
     provider_message_id = models.CharField(max_length=128, blank=True, default="", db_index=True)
     last_error = models.TextField(blank=True, default="")
+    # Which template wrote the current generation's message: {source, key, locale, version}.
+    template = models.JSONField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ChannelVerificationQuerySet.as_manager()

@@ -20,7 +20,7 @@ from otpservice.logging import codes_of, codes_redacted, scrub
 
 from ..conf import otp_setting
 from ..hashing import generate_code, hash_code
-from ..messages import message_render
+from ..messages import message_for
 from ..models import ChannelVerification
 from .base import DeliveryError, SendResult
 from .registry import provider_for
@@ -129,25 +129,19 @@ def _send(key: dict[str, int], *, row: ChannelVerification, code: str, eager: bo
         code=code,
         rounds=otp_setting("BCRYPT_ROUNDS"),
     )
-    if not channel_code_store(row=row, generation=generation, code_hash=code_hash):
-        return None
     try:
-        message = message_render(
-            channel=row.channel,
-            to=row.recipient,
-            code=code,
-            expiry_minutes=session.expiry_minutes,
-            app_name=otp_setting("APP_NAME"),
-            session_id=str(session.id),
-        )
+        message, template = message_for(row=row, code=code)
         provider = provider_for(row.channel)
     except Exception as exc:
-        # Templates and provider settings are ours: retrying cannot help, and nothing went out.
+        # A template that fails is replaced by the default in templates_app, so this is a bug or
+        # provider settings of ours: retrying cannot help, and nothing went out.
         detail = str(exc).replace(code, "•" * len(code))
         # No traceback: its frames and message can hold the plain code.
         logger.error("Delivery of %s/%s cannot start: %s: %s", row.session_id, row.channel, type(exc).__name__, detail)
         error = f"Delivery misconfigured: {type(exc).__name__}: {detail}"
         channel_failed_for_good(row=row, generation=generation, provider="", error=error)
+        return None
+    if not channel_code_store(row=row, generation=generation, code_hash=code_hash, template=template):
         return None
     try:
         result = provider.send(message)

@@ -65,9 +65,11 @@ def channel_lease_left(*, row_id: int, generation: int, now: datetime, lease: ti
     return 0.0 if claimed_at is None else max(0.0, (claimed_at + lease - now).total_seconds())
 
 
-def channel_code_store(*, row: ChannelVerification, generation: int, code_hash: str) -> bool:
-    """Store this generation's hash, only under our claim; False when a resend made the attempt stale."""
-    if _current(row.pk, generation).filter(claimed_at=row.claimed_at).update(code_hash=code_hash):
+def channel_code_store(*, row: ChannelVerification, generation: int, code_hash: str, template: dict) -> bool:
+    """Store this generation's hash and the template that wrote its message, only under our claim;
+    False when a resend made the attempt stale."""
+    mine = _current(row.pk, generation).filter(claimed_at=row.claimed_at)
+    if mine.update(code_hash=code_hash, template=template):
         return True
     if not _current(row.pk, generation).exists():
         # The resend left this row to us (our claim was fresh) and nothing was sent: refund it here.
@@ -263,10 +265,11 @@ def channels_renew(
         row.claimed_at = None
         row.delivery_status = DeliveryStatus.SANDBOX if sandbox else DeliveryStatus.QUEUED
         row.provider_message_id = row.last_error = ""
+        row.template = None
         if not sandbox:
             row.code_hash = ""  # the worker hashes the new code
     ChannelVerification.objects.bulk_update(
-        rows, ["generation", "claimed_at", "delivery_status", "provider_message_id", "last_error", "code_hash"]
+        rows, ["generation", "claimed_at", "delivery_status", "provider_message_id", "last_error", "code_hash", "template"]
     )
     return rows
 

@@ -234,7 +234,7 @@ def test_a_message_that_cannot_be_rendered_fails_for_good_without_the_code_in_th
         codes.append(kwargs["code"])
         raise KeyError(f"no variable 'otp_code' near {kwargs['code']}")
 
-    monkeypatch.setattr(attempt, "message_render", broken_template)
+    monkeypatch.setattr(attempt, "message_for", broken_template)
     sent = send(api, django_capture_on_commit_callbacks, ["sms"])
 
     assert live.twilio.requests == []
