@@ -6,10 +6,11 @@ import ast
 from pathlib import Path
 
 from otp.models import Channel
+from templates_app.keys import KEY_CHANNELS
 from wallet.models import CHANNEL_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
-# The apps below otp; templates_app and events join when they exist.
+# The apps below otp; events joins when it exists.
 LOWER_APPS = ("wallet", "contacts", "accounts", "templates_app", "events")
 SHARED = ("otpservice/api",)
 
@@ -52,6 +53,12 @@ def test_no_app_below_otp_imports_otp():
     assert imports_of_otp(ROOT) == []
 
 
+def test_the_check_reads_templates_app():
+    # A package the check skips (is_dir false) would pass whatever it imports.
+    assert (ROOT / "templates_app").is_dir()
+    assert any(path.name == "messages.py" for path in _modules(ROOT, "templates_app"))
+
+
 def test_the_check_sees_imports_at_any_depth(tmp_path):
     package = tmp_path / "wallet"
     package.mkdir()
@@ -64,3 +71,8 @@ def test_the_check_sees_imports_at_any_depth(tmp_path):
 def test_wallet_prices_the_channels_otp_sends():
     # Wallet keeps its own channel names so it need not import otp; they must stay the same.
     assert CHANNEL_CHOICES == Channel.choices
+
+
+def test_templates_app_serves_the_channels_otp_sends():
+    # templates_app names its own channels (one reserved key each) so it need not import otp.
+    assert sorted(KEY_CHANNELS.values()) == sorted(Channel.values)
