@@ -82,16 +82,19 @@ def template_message_render(
     recipient: str = "",
     metadata: dict | None = None,
     android_app_hash: str = "",
+    account: Account | None = None,
 ) -> RenderedMessage:
     """The message of `channel` ("email" | "sms" | "whatsapp") for a send of the account.
 
     `locale` is config.locale (anything, even malformed: never an error), `recipient` the channel's
     normalized recipient (a phone's country picks the language), `android_app_hash` the send's
-    config.android_app_hash (else the account's). A custom template that fails is logged, without
+    config.android_app_hash (else the account's). `account`, when the caller has the row loaded
+    already, saves the query for its settings (default_locale, webotp_domain, android_app_hash). A custom template that fails is logged, without
     the code, and the built-in default goes out instead.
     """
     key = CHANNEL_KEYS[channel]
-    account = Account.objects.only("default_locale", "webotp_domain", "android_app_hash").get(pk=account_id)
+    if account is None or account.pk != account_id:
+        account = Account.objects.only("default_locale", "webotp_domain", "android_app_hash").get(pk=account_id)
     candidates = locale_candidates(
         requested=locale, channel=channel, recipient=recipient, account_default=account.default_locale
     )

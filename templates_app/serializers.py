@@ -1,4 +1,4 @@
-"""Input serializers (shape only) and output shapes of the templates API."""
+"""Input serializers (shape only) and the output serializers that render the templates API's responses."""
 from __future__ import annotations
 
 import json
@@ -7,15 +7,9 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.validators import locale_canonical
-from otpservice.api.timestamps import iso
+from otpservice.api.serializers import SuccessEnvelope, TimestampField
 
 from .keys import TemplateKey
-from .models import OTPTemplate
-
-TEMPLATE_FIELDS = (
-    "subject", "body", "html", "from_email", "from_name", "sender", "content_sid", "content_variables",
-    "registered", "is_active",
-)
 
 
 class StrictFieldsMixin:
@@ -93,7 +87,7 @@ class LocaleQuery(serializers.Serializer):
     locale = LocaleField(required=False)
 
 
-class TemplateSchema(serializers.Serializer):
+class TemplateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=TemplateKey.choices)
     locale = serializers.CharField()
     subject = serializers.CharField()
@@ -107,28 +101,18 @@ class TemplateSchema(serializers.Serializer):
     registered = serializers.BooleanField()
     is_active = serializers.BooleanField()
     version = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+    created_at = TimestampField()
     created_by = serializers.CharField()
 
 
-def template_data(row: OTPTemplate) -> dict:
-    return {
-        **{name: getattr(row, name) for name in ("key", "locale", *TEMPLATE_FIELDS)},
-        "version": row.version,
-        "created_at": iso(row.created_at),
-        "created_by": row.created_by,
-    }
+class TemplateResponseSerializer(SuccessEnvelope):
+    data = TemplateSerializer(source="*")
 
 
-class TemplateResponse(serializers.Serializer):
-    success = serializers.BooleanField()
-    data = TemplateSchema()
-
-
+# One envelope object, not a list of them: drf-spectacular would wrap a `list` action's response in an array.
 @extend_schema_serializer(many=False)
-class TemplateListResponse(serializers.Serializer):
-    success = serializers.BooleanField()
-    data = TemplateSchema(many=True)
+class TemplateListResponseSerializer(SuccessEnvelope):
+    data = TemplateSerializer(many=True, source="items")
 
 
 class ServedSchema(serializers.Serializer):
@@ -148,9 +132,8 @@ class PreviewSchema(serializers.Serializer):
     template = ServedSchema()
 
 
-class PreviewResponse(serializers.Serializer):
-    success = serializers.BooleanField()
-    data = PreviewSchema()
+class PreviewResponseSerializer(SuccessEnvelope):
+    data = PreviewSchema(source="*")
 
 
 class LocaleSchema(serializers.Serializer):
@@ -160,9 +143,8 @@ class LocaleSchema(serializers.Serializer):
 
 
 @extend_schema_serializer(many=False)
-class LocaleListResponse(serializers.Serializer):
-    success = serializers.BooleanField()
-    data = LocaleSchema(many=True)
+class LocaleListResponseSerializer(SuccessEnvelope):
+    data = LocaleSchema(many=True, source="items")
 
 
 METADATA_MAX_BYTES = 4096

@@ -17,16 +17,15 @@ from .defaults import builtin_locale_list
 from .exceptions import TemplateNotFound
 from .keys import TemplateKey
 from .serializers import (
-    LocaleListResponse,
+    LocaleListResponseSerializer,
     LocaleQuery,
-    PreviewResponse,
+    PreviewResponseSerializer,
     TemplateCreateSerializer,
-    TemplateListResponse,
+    TemplateListResponseSerializer,
     TemplatePreviewSerializer,
-    TemplateResponse,
+    TemplateResponseSerializer,
     TemplateUpdateSerializer,
     metadata_check,
-    template_data,
 )
 
 LOCALE_PARAM = OpenApiParameter(
@@ -70,17 +69,17 @@ class TemplateViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         operation_id="otp_templates_list", parameters=[LOCALE_PARAM],
-        responses={200: TemplateListResponse, **TEMPLATE_ERRORS},
+        responses={200: TemplateListResponseSerializer, **TEMPLATE_ERRORS},
     )
     def list(self, request: Request) -> Response:
         query = LocaleQuery(data=query_values(request.query_params, {"locale"}))
         query.is_valid(raise_exception=True)
         rows = selectors.template_active_list(account=request.user, locale=query.validated_data.get("locale"))
-        return Response({"success": True, "data": [template_data(row) for row in rows]})
+        return Response(TemplateListResponseSerializer({"items": rows}).data)
 
     @extend_schema(
         operation_id="otp_templates_create", request=TemplateCreateSerializer,
-        responses={201: TemplateResponse, **TEMPLATE_ERRORS},
+        responses={201: TemplateResponseSerializer, **TEMPLATE_ERRORS},
     )
     def create(self, request: Request) -> Response:
         serializer = TemplateCreateSerializer(data=request.data)
@@ -90,19 +89,19 @@ class TemplateViewSet(viewsets.GenericViewSet):
         row = services.template_save(
             account=request.user, key=key, locale=locale, fields=fields, created_by=_created_by(request)
         )
-        return Response({"success": True, "data": template_data(row)}, status=201)
+        return Response(TemplateResponseSerializer(row).data, status=201)
 
     @extend_schema(
         operation_id="otp_templates_retrieve", parameters=[LOCALE_PARAM],
-        responses={200: TemplateResponse, **TEMPLATE_ERRORS},
+        responses={200: TemplateResponseSerializer, **TEMPLATE_ERRORS},
     )
     def retrieve(self, request: Request, key: str) -> Response:
         row = selectors.template_active_get(account=request.user, key=_key(key), locale=_query_locale(request))
-        return Response({"success": True, "data": template_data(row)})
+        return Response(TemplateResponseSerializer(row).data)
 
     @extend_schema(
         operation_id="otp_templates_update", parameters=[LOCALE_PARAM], request=TemplateUpdateSerializer,
-        responses={200: TemplateResponse, **TEMPLATE_ERRORS},
+        responses={200: TemplateResponseSerializer, **TEMPLATE_ERRORS},
     )
     def update(self, request: Request, key: str) -> Response:
         key, locale = _key(key), _query_locale(request)
@@ -119,7 +118,7 @@ class TemplateViewSet(viewsets.GenericViewSet):
             account=request.user, key=key, locale=locale, fields=fields, created_by=_created_by(request),
             must_exist=True,
         )
-        return Response({"success": True, "data": template_data(row)})
+        return Response(TemplateResponseSerializer(row).data)
 
     @extend_schema(
         operation_id="otp_templates_destroy", parameters=[LOCALE_PARAM],
@@ -131,25 +130,25 @@ class TemplateViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         operation_id="otp_templates_versions", parameters=[LOCALE_PARAM],
-        responses={200: TemplateListResponse, **TEMPLATE_ERRORS},
+        responses={200: TemplateListResponseSerializer, **TEMPLATE_ERRORS},
     )
     def versions(self, request: Request, key: str) -> Response:
         rows = selectors.template_versions(account=request.user, key=_key(key), locale=_query_locale(request))
-        return Response({"success": True, "data": [template_data(row) for row in rows]})
+        return Response(TemplateListResponseSerializer({"items": rows}).data)
 
     @extend_schema(
         operation_id="otp_templates_activate", parameters=[LOCALE_PARAM], request=None,
-        responses={200: TemplateResponse, **TEMPLATE_ERRORS},
+        responses={200: TemplateResponseSerializer, **TEMPLATE_ERRORS},
     )
     def activate(self, request: Request, key: str, version: str) -> Response:
         row = services.template_version_activate(
             account=request.user, key=_key(key), locale=_query_locale(request), version=int(version)
         )
-        return Response({"success": True, "data": template_data(row)})
+        return Response(TemplateResponseSerializer(row).data)
 
     @extend_schema(
         operation_id="otp_templates_preview", parameters=[LOCALE_PARAM], request=TemplatePreviewSerializer,
-        responses={200: PreviewResponse, **TEMPLATE_ERRORS},
+        responses={200: PreviewResponseSerializer, **TEMPLATE_ERRORS},
     )
     def preview(self, request: Request, key: str) -> Response:
         key, locale = _key(key), _query_locale(request)
@@ -160,9 +159,9 @@ class TemplateViewSet(viewsets.GenericViewSet):
             account=request.user, key=key, locale=values.get("locale", locale),
             fields=values.get("template"), metadata=metadata_check(values.get("metadata") or {}),
         )
-        return Response({"success": True, "data": data})
+        return Response(PreviewResponseSerializer(data).data)
 
-    @extend_schema(operation_id="otp_templates_locales", responses={200: LocaleListResponse, **TEMPLATE_ERRORS})
+    @extend_schema(operation_id="otp_templates_locales", responses={200: LocaleListResponseSerializer, **TEMPLATE_ERRORS})
     def locales(self, request: Request) -> Response:
         query_values(request.query_params, ())
-        return Response({"success": True, "data": builtin_locale_list()})
+        return Response(LocaleListResponseSerializer({"items": builtin_locale_list()}).data)

@@ -131,3 +131,11 @@ def test_a_template_whose_output_loses_the_code_falls_back(account):
 
 def test_the_message_repr_never_shows_the_code(account):
     assert CODE not in repr(render(account, "whatsapp"))
+
+
+def test_a_loaded_account_saves_its_query(account, django_assert_num_queries):
+    account.default_locale = "fr"
+    with django_assert_num_queries(1):  # the templates only
+        message = template_message_render(account_id=account.pk, account=account, channel="sms", code=CODE,
+                                          expiry_minutes=5, app_name="Acme")
+    assert message.served["locale"] == "fr"
