@@ -17,6 +17,7 @@ def message_for(*, row: ChannelVerification, code: str) -> tuple[Message, dict]:
     session = row.session
     rendered = template_message_render(
         account_id=session.account_id,
+        account=session.account,  # loaded with the claimed row
         channel=row.channel,
         code=code,
         expiry_minutes=session.expiry_minutes,

@@ -52,7 +52,8 @@ def channel_claim(
     claimable = ChannelVerification.objects.claimable(now, lease=lease, own_claims=own_claims)
     if not claimable.filter(pk=row_id, generation=generation).update(claimed_at=now):
         return None
-    return ChannelVerification.objects.select_related("session").get(pk=row_id)
+    # With the account: its message settings (locale, autofill) are what the template needs.
+    return ChannelVerification.objects.select_related("session__account").get(pk=row_id)
 
 
 def channel_lease_left(*, row_id: int, generation: int, now: datetime, lease: timedelta) -> float | None:

@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 
 from otp.tasks import QUEUES
+from otp.tests.fake_fixtures import fake_sendgrid, fake_twilio  # noqa: F401 (fixtures: the worker delivers to them)
 from otp.tests.worker_support import wait_for, workers_fixture
 from otpservice.celery import app
 from otpservice.worker_presence import consumed_queues
@@ -23,7 +24,7 @@ def test_every_queue_the_code_publishes_to_is_declared():
 
 
 @pytest.fixture
-def workers(redis_url, fake_twilio, fake_sendgrid, tmp_path):
+def workers(redis_url, fake_twilio, fake_sendgrid, tmp_path):  # noqa: F811 (the imported fixtures, requested)
     yield from workers_fixture(redis_url=redis_url, twilio=fake_twilio, sendgrid=fake_sendgrid, tmp_path=tmp_path)
 
 
