@@ -19,18 +19,19 @@ class Account(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Message settings read by templates_app (docs/templates.md).
+    # db_default too: rows written by code that predates these fields (data migrations) get "".
     default_locale = models.CharField(
-        max_length=35, blank=True, validators=[validate_locale],
+        max_length=35, blank=True, default="", db_default="", validators=[validate_locale],
         help_text="BCP 47 locale of messages when the send gives none and the number's country does not decide, "
         "e.g. fr or pt-BR. Blank: en.",
     )
     webotp_domain = models.CharField(
-        max_length=253, blank=True, validators=[validate_webotp_domain],
+        max_length=253, blank=True, default="", db_default="", validators=[validate_webotp_domain],
         help_text="Host name of your site, e.g. example.com: SMS defaults end with the origin-bound line "
         "'@example.com #123456' (WebOTP, iOS and Android autofill). Blank: no such line.",
     )
     android_app_hash = models.CharField(
-        max_length=11, blank=True, validators=[validate_android_app_hash],
+        max_length=11, blank=True, default="", db_default="", validators=[validate_android_app_hash],
         help_text="11-character Android SMS Retriever hash appended to SMS defaults; config.android_app_hash "
         "overrides it per send. Blank: none.",
     )

@@ -14,16 +14,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='account',
             name='android_app_hash',
-            field=models.CharField(blank=True, help_text='11-character Android SMS Retriever hash appended to SMS defaults; config.android_app_hash overrides it per send. Blank: none.', max_length=11, validators=[accounts.validators.validate_android_app_hash]),
+            field=models.CharField(blank=True, db_default='', default='', help_text='11-character Android SMS Retriever hash appended to SMS defaults; config.android_app_hash overrides it per send. Blank: none.', max_length=11, validators=[accounts.validators.validate_android_app_hash]),
         ),
         migrations.AddField(
             model_name='account',
             name='default_locale',
-            field=models.CharField(blank=True, help_text="BCP 47 locale of messages when the send gives none and the number's country does not decide, e.g. fr or pt-BR. Blank: en.", max_length=35, validators=[accounts.validators.validate_locale]),
+            field=models.CharField(blank=True, db_default='', default='', help_text="BCP 47 locale of messages when the send gives none and the number's country does not decide, e.g. fr or pt-BR. Blank: en.", max_length=35, validators=[accounts.validators.validate_locale]),
         ),
         migrations.AddField(
             model_name='account',
             name='webotp_domain',
-            field=models.CharField(blank=True, help_text="Host name of your site, e.g. example.com: SMS defaults end with the origin-bound line '@example.com #123456' (WebOTP, iOS and Android autofill). Blank: no such line.", max_length=253, validators=[accounts.validators.validate_webotp_domain]),
+            field=models.CharField(blank=True, db_default='', default='', help_text="Host name of your site, e.g. example.com: SMS defaults end with the origin-bound line '@example.com #123456' (WebOTP, iOS and Android autofill). Blank: no such line.", max_length=253, validators=[accounts.validators.validate_webotp_domain]),
         ),
     ]
