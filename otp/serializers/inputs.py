@@ -1,5 +1,6 @@
 """Input serializers of the OTP endpoints: they validate shape only, and refuse unknown fields."""
 import json
+import re
 
 from rest_framework import serializers
 
@@ -10,6 +11,7 @@ from ..validation import RecipientError, normalize_email, normalize_phone
 
 METADATA_MAX_BYTES = 4096
 CODE_MAX_LENGTH = 16
+ANDROID_APP_HASH = re.compile(r"[A-Za-z0-9+/]{11}")
 
 
 class StrictFieldsMixin:
@@ -62,6 +64,16 @@ class ConfigSerializer(StrictFieldsMixin, serializers.Serializer):
     max_attempts = StrictIntegerField(min_value=1, max_value=10, default=3)
     verification_strategy = serializers.ChoiceField(choices=Strategy.choices, default=Strategy.ALL)
     required_channels = ChannelListField(required=False, allow_empty=False)
+    # BCP 47 as the integrator has it ("fr", "pt-BR"): an unknown or unsupported tag is never an
+    # error, the message falls back along the locale order (docs/templates.md).
+    locale = StrictCharField(required=False, max_length=35, trim_whitespace=False)
+    android_app_hash = StrictCharField(required=False, min_length=11, max_length=11, trim_whitespace=False)
+
+    def validate_android_app_hash(self, value):
+        # The SMS Retriever hash: 11 characters of base64 (Android's AppSignatureHelper).
+        if not ANDROID_APP_HASH.fullmatch(value):
+            raise serializers.ValidationError("An Android app hash is 11 characters of A-Z, a-z, 0-9, + and /.")
+        return value
 
 
 class RecipientsSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -175,6 +175,13 @@ class ResendResponseSerializer(SuccessEnvelope, WithCodesSerializer):
 # --- GET /otp/sessions, /otp/sessions/{id}, POST …/cancel ---------------------------------------
 
 
+class ServedTemplateSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["custom", "default"])
+    key = serializers.CharField()
+    locale = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+
+
 class ChannelDetailSerializer(serializers.Serializer):
     recipient = serializers.CharField()
     verified = serializers.SerializerMethodField()
@@ -182,6 +189,7 @@ class ChannelDetailSerializer(serializers.Serializer):
     delivery_status = serializers.CharField()
     provider_message_id = OptionalCharField()
     last_error = OptionalCharField()
+    template = ServedTemplateSerializer(allow_null=True, help_text="Which template wrote the message; null until it is written (and in sandbox).")
 
     def get_verified(self, row) -> bool:
         return row.verified_at is not None

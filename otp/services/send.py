@@ -138,6 +138,8 @@ def _session_create(
         expiry_minutes=config["expiry_minutes"],
         max_attempts=config["max_attempts"],
         metadata=metadata,
+        locale=config.get("locale", ""),
+        android_app_hash=config.get("android_app_hash", ""),
         sandbox=sandbox,
         add_contact=add_contact,
         created_at=now,
