@@ -72,8 +72,9 @@ class OTPSession(models.Model):
     resend_count = models.PositiveSmallIntegerField(default=0)
     metadata = models.JSONField(default=dict, blank=True)
     # config.locale (BCP 47, as given) and config.android_app_hash: how the messages are written.
-    locale = models.CharField(max_length=35, blank=True, default="")
-    android_app_hash = models.CharField(max_length=11, blank=True, default="")
+    # db_default too: rows written by code that predates the columns (a rolling deploy) still insert.
+    locale = models.CharField(max_length=35, blank=True, default="", db_default="")
+    android_app_hash = models.CharField(max_length=11, blank=True, default="", db_default="")
     sandbox = models.BooleanField(default=False)
     add_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)

@@ -56,6 +56,15 @@ OPERATIONS = {
     ("GET", "/api/v1/contacts/{contact_id}"),
     ("GET", "/api/v1/wallet"),
     ("GET", "/api/v1/wallet/transactions"),
+    ("GET", "/api/v1/otp/templates"),
+    ("POST", "/api/v1/otp/templates"),
+    ("GET", "/api/v1/otp/templates/{key}"),
+    ("PUT", "/api/v1/otp/templates/{key}"),
+    ("DELETE", "/api/v1/otp/templates/{key}"),
+    ("POST", "/api/v1/otp/templates/{key}/preview"),
+    ("GET", "/api/v1/otp/templates/{key}/versions"),
+    ("POST", "/api/v1/otp/templates/{key}/versions/{version}/activate"),
+    ("GET", "/api/v1/otp/templates/locales"),
 }
 
 
