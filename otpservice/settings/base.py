@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "wallet",
     "templates_app",
     "axes",
+    "auditlog",
 ]
 
 MIDDLEWARE = [
@@ -47,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Names the staff user behind each audited change (django-auditlog's actor).
+    "auditlog.middleware.AuditlogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it answers a locked-out login.
@@ -69,6 +72,22 @@ AXES_RESET_ON_SUCCESS = True
 # The same client address the rate limits use, honouring TRUSTED_PROXY_COUNT.
 AXES_CLIENT_IP_CALLABLE = "otpservice.admin_login.admin_client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+
+# Audit log (django-auditlog, docs/admin.md): every create, change and delete of these models is
+# recorded with who, when, and each field before and after. A new model operators change (lists,
+# webhooks) is audited by adding it here. Secrets are never recorded: the key hash and password
+# are left out, and code hashes live on models that are not audited. Top-ups and session cancels
+# and expiries, which change no audited row, are written by their admin actions.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "accounts.Account"},
+    {"model": "accounts.ApiKey", "exclude_fields": ["key_hash", "last_used_at"]},
+    {"model": "accounts.AbusePolicy", "exclude_fields": ["updated_at"]},
+    {"model": "wallet.Wallet", "exclude_fields": ["balance", "updated_at"]},
+    {"model": "wallet.Price", "exclude_fields": ["updated_at"]},
+    {"model": "templates_app.OTPTemplate"},
+    {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": ["groups"]},
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+)
 
 ROOT_URLCONF = "otpservice.urls"
 WSGI_APPLICATION = "otpservice.wsgi.application"
