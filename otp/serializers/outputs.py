@@ -149,24 +149,16 @@ class VerifyResponseSerializer(SuccessEnvelope, VerifyResultSerializer):
 # --- POST /otp/resend ---------------------------------------------------------------------------
 
 
-class ResendDataSerializer(WithCodesSerializer):
-    code_field = "otps"
-
-    session_id = serializers.UUIDField(source="session.id")
-    expires_at = TimestampField(source="session.expires_at")
-    channels_sent = ByChannelField(child=ChannelSentSerializer(), source="rows")
-    otps = _codes_field()
-
-
-class ResendResponseSerializer(SuccessEnvelope, WithCodesSerializer):
-    code_field = "sandbox_otps"
+class ResendResponseSerializer(SendResponseSerializer):
+    """The send response's shape, which the Node SDK types resend as, with a `message`; its
+    channels, recipients and codes are those of the channels resent (not the verified ones)."""
 
     message = serializers.SerializerMethodField()
-    session_id = serializers.UUIDField(source="session.id")
-    expires_at = TimestampField(source="session.expires_at")
-    channels_sent = ByChannelField(child=ChannelSentSerializer(), source="rows")
-    sandbox_otps = _codes_field()
-    data = ResendDataSerializer(source="*")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `message` right after `success`, as DESIGN §5 lists the fields.
+        return {"success": fields.pop("success"), "message": fields.pop("message"), **fields}
 
     def get_message(self, outcome) -> str:
         return "OTP resent successfully"

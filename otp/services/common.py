@@ -1,10 +1,12 @@
-"""Pieces shared by the OTP write services: tokens to locked sessions, and sandbox codes or a charge
-and queued delivery."""
+"""Pieces shared by the OTP write services: session handles (JWT or id) to locked sessions, and
+sandbox codes or a charge and queued delivery."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from accounts.models import Account
@@ -82,22 +84,37 @@ def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVeri
     spend_cap_check(account=account, cap=limits_for(account).daily_spend_cap)
 
 
-def session_for_token(*, account: Account, sandbox_only: bool, token: str) -> OTPSession:
-    """The caller's session named by a valid token, locked for the rest of the transaction.
+# The session id as send returns it (canonical UUID text, any case): the other session handle.
+_SESSION_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
-    `sandbox_only` (a test key): a live session is not found, whatever the token says.
+
+def handle_is_session_id(token: str) -> bool:
+    """The handle is the session id itself, not the JWT from send (DESIGN §4, Session handle)."""
+    return _SESSION_ID.fullmatch(token) is not None
+
+
+def session_for_token(*, account: Account, sandbox_only: bool, token: str) -> OTPSession:
+    """The caller's session named by a handle, locked for the rest of the transaction.
+
+    The handle is the JWT from send or the session id: either way only a session of `account`
+    is found, and with `sandbox_only` (a test key) a live session is not found, whatever the
+    handle says. A valid JWT of another account is a 404, like an id of another account.
     """
-    try:
-        claims = token_decode(secret=settings.OTP_TOKEN_SECRET, token=token)
-    except TokenError as exc:
-        raise InvalidToken() from exc
-    if claims.account_id != str(account.id):
-        raise SessionNotFound()
+    if handle_is_session_id(token):
+        session_id = token.lower()
+    else:
+        try:
+            claims = token_decode(secret=settings.OTP_TOKEN_SECRET, token=token)
+        except TokenError as exc:
+            raise InvalidToken() from exc
+        if claims.account_id != str(account.id):
+            raise SessionNotFound()
+        session_id = claims.session_id
     try:
         return (
             OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
             .select_for_update()
-            .get(pk=claims.session_id)
+            .get(pk=session_id)
         )
-    except OTPSession.DoesNotExist as exc:
+    except (OTPSession.DoesNotExist, ValueError, DjangoValidationError) as exc:
         raise SessionNotFound() from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,20 +18,28 @@ from ..exceptions import MaxResendsExceeded, ResendCooldown, SessionNotFound
 from ..lifecycle import session_refusal
 from ..models import ChannelVerification, OTPSession, SessionStatus
 from ..ratelimits.guards import resend_guard
-from .common import codes_issue, session_for_token
+from ..tokens import token_issue
+from .common import codes_issue, handle_is_session_id, session_for_token
 
 
 @dataclass
 class ResendOutcome:
     session: OTPSession
+    # The channels resent (in the order asked for, else the session's): the response's channels and recipients.
     rows: list[ChannelVerification]
     sandbox_codes: dict[str, str]
+    # The JWT handle to answer with: the one given, or a fresh one when the handle was the session id.
+    token: str
 
 
 def session_resend(
     *, account: Account, sandbox_only: bool, token: str, channels: list[str] | None
 ) -> ResendOutcome:
-    """New codes for unverified channels: same session and token, fresh expiry and attempts."""
+    """New codes for unverified channels: same session and token, fresh expiry and attempts.
+
+    `token` is the session handle: the JWT from send (answered back as is) or the session id,
+    for which a freshly issued JWT is answered, so a caller holding only the id gets one.
+    """
     with transaction.atomic():
         session = session_for_token(account=account, sandbox_only=sandbox_only, token=token)
         now = timezone.now()  # after the lock, as in verify
@@ -70,7 +79,15 @@ def session_resend(
             rows=targets,
             save=lambda rows: channels_renew(rows=rows, sandbox=session.sandbox, now=now, lease=lease),
         )
-    return ResendOutcome(session=session, rows=targets, sandbox_codes=codes)
+    if handle_is_session_id(token):
+        token = token_issue(
+            secret=settings.OTP_TOKEN_SECRET,
+            session_id=str(session.id),
+            account_id=str(account.id),
+            now=timezone.now(),
+            ttl_seconds=otp_setting("TOKEN_TTL_SECONDS"),
+        )
+    return ResendOutcome(session=session, rows=targets, sandbox_codes=codes, token=token)
 
 
 def _resend_targets(rows: list[ChannelVerification], channels: list[str] | None) -> list[ChannelVerification]:
