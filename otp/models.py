@@ -154,13 +154,16 @@ class DeliveryAttempt(models.Model):
         SENT = "sent"
         RETRY = "retry"
         FAILED = "failed"
+        # A provider's status callback about a sent message (otp.delivery.state.channel_delivery_report).
+        DELIVERED = "delivered", "Delivered (provider report)"
+        UNDELIVERED = "undelivered", "Undelivered (provider report)"
 
     channel_row = models.ForeignKey(ChannelVerification, on_delete=models.CASCADE, related_name="attempts")
     generation = models.PositiveIntegerField()
     attempted_at = models.DateTimeField(auto_now_add=True)
     provider = models.CharField(max_length=32)
     provider_message_id = models.CharField(max_length=128, blank=True, default="")
-    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
     error = models.TextField(blank=True, default="")
 
     class Meta:

@@ -196,6 +196,7 @@ def channel_delivery_report(*, provider_message_id: str, state: str, error: str 
         )
         if row is None:
             return False
+        _report_note(row=row, state=state, error=error)
         if state == DeliveryStatus.DELIVERED:
             row.delivery_status = DeliveryStatus.DELIVERED
             row.save(update_fields=["delivery_status", "updated_at"])
@@ -204,6 +205,15 @@ def channel_delivery_report(*, provider_message_id: str, state: str, error: str 
         row.save(update_fields=["delivery_status", "last_error", "updated_at"])
         channel_delivery_failed(row=row, generation=row.generation)
         return True
+
+
+def _report_note(*, row: ChannelVerification, state: str, error: str) -> None:
+    """The provider's report among the row's attempts: the session timeline shows each callback."""
+    outcome = Outcome.DELIVERED if state == DeliveryStatus.DELIVERED else Outcome.UNDELIVERED
+    DeliveryAttempt.objects.create(
+        channel_row=row, generation=row.generation, provider=row.provider, outcome=outcome,
+        provider_message_id=row.provider_message_id, error=error[:500],
+    )
 
 
 # Refunds: each generation's charge comes back at most once (the wallet keys refunds by it).
