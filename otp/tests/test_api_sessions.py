@@ -19,7 +19,7 @@ SESSION_KEYS = {
     "max_attempts", "attempts_remaining", "resend_count", "created_at", "expires_at", "verified_at",
     "channel_details",
 }
-CHANNEL_KEYS = {"recipient", "verified", "verified_at", "delivery_status", "provider_message_id", "last_error"}
+CHANNEL_KEYS = {"recipient", "verified", "verified_at", "delivery_status", "provider_message_id", "last_error", "template"}
 
 
 def send(client, channels=("email",), **extra):
@@ -132,7 +132,7 @@ def test_detail_has_the_documented_session_shape(api):
     assert data["created_at"].endswith("Z") and len(data["created_at"]) == 24
     assert data["channel_details"]["sms"] == {
         "recipient": "+14155552671", "verified": False, "verified_at": None,
-        "delivery_status": "QUEUED", "provider_message_id": None, "last_error": None,
+        "delivery_status": "QUEUED", "provider_message_id": None, "last_error": None, "template": None,
     }
     assert set(data["channel_details"]["email"]) == CHANNEL_KEYS
 
