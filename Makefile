@@ -29,8 +29,9 @@ setup-dev: $(DEV_STAMP)
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo keys are kept in .demo-keys.json (git-ignored, 0600), so every run prints the same ones.
 run: migrate
-	$(BIN)/python manage.py ensure_demo
+	$(BIN)/python manage.py ensure_demo --keys-file .demo-keys.json
 	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: setup-dev

@@ -1,9 +1,9 @@
 """Request id for every request, echoed in X-Request-ID and quoted by server errors; the error
-envelope for exceptions of plain Django views under /api/."""
+envelope for everything under /api/ that Django itself would answer in HTML."""
 import re
 import uuid
 
-from .errors import error_for, error_json_response
+from .errors import MethodNotAllowed, NotFound, error_for, error_json_response
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -21,14 +21,37 @@ class RequestIdMiddleware:
 
 
 class ApiExceptionMiddleware:
-    """Views under /api/ outside DRF (the provider webhooks) answer exceptions in the envelope too:
-    a database outage is a 503 with Retry-After there as in the DRF views, never an HTML 500."""
+    """Under /api/ every answer is JSON, DEBUG on or off.
+
+    Exceptions of views outside DRF (the provider webhooks) become the envelope: a database outage
+    is a 503 with Retry-After there as in the DRF views, never an HTML 500. And the 404 of a path
+    no route matches (Django's debug page when DEBUG is on) and the 405 of a plain view's
+    `require_POST` become `not_found` and `method_not_allowed`. DRF views answer in the envelope
+    themselves, so only responses that are not JSON are replaced.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code not in (404, 405):
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        if response.status_code == 404:
+            error = NotFound(
+                f"Not found: no endpoint at {request.path} (the API is under /api/v1/; see /api/docs/)",
+                details={"path": request.path},
+            )
+            return error_json_response(error)
+        allowed = [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+        replaced = error_json_response(
+            MethodNotAllowed(f"Method {request.method} not allowed", details={"allowed": allowed})
+        )
+        if allowed:
+            replaced["Allow"] = ", ".join(allowed)
+        return replaced
 
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):

@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("contacts.urls")),
     path("", include("wallet.urls")),
     path("", include("otp.webhook_urls")),
+    # Last: Sendmator resources the Node SDK calls that this service does not offer (404 naming what is).
+    path("", include("otpservice.api.unsupported")),
 ]
 
 urlpatterns = [

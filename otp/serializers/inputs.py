@@ -145,9 +145,12 @@ class SendSerializer(StrictFieldsMixin, serializers.Serializer):
         return attrs
 
 
+_HANDLE_HELP = "The session handle: the session_token (JWT) from send, or the session_id itself."
+
+
 class TokenMixin(serializers.Serializer):
-    session_token = StrictCharField(required=False, max_length=2048)
-    token = StrictCharField(required=False, max_length=2048)
+    session_token = StrictCharField(required=False, max_length=2048, help_text=_HANDLE_HELP)
+    token = StrictCharField(required=False, max_length=2048, help_text=f"{_HANDLE_HELP} The same as session_token.")
 
     def validate(self, attrs):
         given = {attrs.get("session_token"), attrs.get("token")} - {None}

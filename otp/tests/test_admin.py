@@ -53,11 +53,16 @@ def listed_ids(response):
     return {str(obj.pk) for obj in response.context["cl"].result_list}
 
 
-def assert_read_only(admin_client, model_name, obj, form_data):
-    """No add, change or delete: the pages refuse the POSTs and offer neither a Save button nor actions."""
+def assert_read_only(admin_client, model_name, obj, form_data, *, actions=()):
+    """No add, change or delete: the pages refuse the POSTs and offer neither a Save button nor
+    actions (save the given operator `actions`, which go through the services)."""
     changelist = page(admin_client, f"otp_{model_name}_changelist").content.decode()
     assert "delete_selected" not in changelist
-    assert 'name="action"' not in changelist
+    if actions:
+        offered = set(re.findall(r'<option value="(\w+)"', changelist.split('name="action"', 1)[1].split("</select>")[0]))
+        assert offered == set(actions)
+    else:
+        assert 'name="action"' not in changelist
     assert reverse(f"admin:otp_{model_name}_add") not in changelist
     change_url = reverse(f"admin:otp_{model_name}_change", args=[obj.pk])
     change_page = admin_client.get(change_url).content.decode()
@@ -87,7 +92,10 @@ def test_session_changelist_and_change_page_open_for_a_superuser(admin_client, s
 
 def test_session_admin_is_read_only(admin_client, sandbox_session):
     session = OTPSession.objects.get(pk=sandbox_session["session_id"])
-    assert_read_only(admin_client, "otpsession", session, {"status": "VERIFIED", "failed_attempts": "0"})
+    assert_read_only(
+        admin_client, "otpsession", session, {"status": "VERIFIED", "failed_attempts": "0"},
+        actions=("cancel_sessions", "expire_sessions"),
+    )
     session.refresh_from_db()
     assert (session.status, session.failed_attempts) == ("PENDING", 0)
 

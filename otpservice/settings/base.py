@@ -145,6 +145,11 @@ RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=False)
 # Celery: with no broker configured, tasks run eagerly in the web process.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # Celery's eager publish still builds a producer: with no URL kombu would make an AMQP one for
+    # localhost and warn. The in-memory transport connects to nothing (with a hostname, or kombu
+    # warns that none was supplied).
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -264,7 +269,14 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub_codes": {"()": "otpservice.logging.ScrubCodesFilter"}},
+    "filters": {
+        "scrub_codes": {"()": "otpservice.logging.ScrubCodesFilter"},
+        # Django's log_response() records carry the status_code.
+        "no_client_errors": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: not 400 <= getattr(record, "status_code", 0) < 500,
+        },
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_codes"]},
@@ -277,5 +289,10 @@ LOGGING = {
         "sendgrid": {"level": "WARNING"},
         # SendGrid's HTTP layer logs whole request bodies (the code) at DEBUG.
         "python_http_client": {"level": "WARNING"},
+        # Django's own console handler (DEBUG) would print every record a second time beside root's.
+        "django": {"handlers": [], "propagate": True},
+        # A 4xx is logged once, by the access log (runserver's django.server, gunicorn's
+        # --access-logfile): django.request keeps the 5xx and its other records.
+        "django.request": {"filters": ["no_client_errors"]},
     },
 }
