@@ -1,11 +1,11 @@
-"""Writes for contacts: create or update from a verified session.
+"""Contacts from verified sessions: create or update the contact of each verified address.
 
-Rules (also in docs/api.md, Contacts):
+Rules (also in docs/contacts.md):
 - Each verified address (the email, each phone number) belongs to at most one contact of the
   account, and an address never moves from the contact that holds it.
-- A verified address already held by a contact flags that contact's channel (email, sms or
-  whatsapp verified_at), so when the email and the phone belong to two contacts, each gets its
-  own flag and they are not merged.
+- A verified address already held by a contact flags that contact's channel (email_verified_at,
+  phone_verified_at for SMS, whatsapp_verified_at), so when the email and the phone belong to two
+  contacts, each gets its own flag and they are not merged.
 - An address no contact holds joins the session's contact (the one holding its other address)
   when that contact's slot is empty, else it gets a new contact of its own; a session whose
   addresses are all new makes one contact with both.
@@ -19,10 +19,10 @@ from django.db.models import Q
 from accounts.models import Account
 from otpservice.recipients import canonical_recipient
 
-from .models import Contact
+from ..models import Contact
 
 _SLOT = {"email": "email", "sms": "phone", "whatsapp": "phone"}
-_VERIFIED_FIELD = {"email": "email_verified_at", "sms": "sms_verified_at", "whatsapp": "whatsapp_verified_at"}
+_VERIFIED_FIELD = {"email": "email_verified_at", "sms": "phone_verified_at", "whatsapp": "whatsapp_verified_at"}
 _CHANNEL_ORDER = ("email", "sms", "whatsapp")
 # A lost insert race is retried once it is visible; more than a couple of rounds means a bug.
 _ATTEMPTS = 3

@@ -1,4 +1,4 @@
-"""Contacts: created or updated when an add_contact session is VERIFIED; the read-only API."""
+"""Contacts: created or updated when an add_contact session is VERIFIED, and read through the API."""
 
 import json
 import re
@@ -16,8 +16,9 @@ SEND, VERIFY = "/api/v1/otp/send", "/api/v1/otp/verify"
 CONTACTS = "/api/v1/contacts"
 PHONE = "+14155552671"
 CONTACT_KEYS = {
-    "id", "email", "phone", "verified_channels", "email_verified_at", "sms_verified_at", "whatsapp_verified_at",
-    "created_at", "updated_at",
+    "id", "external_id", "email", "phone", "first_name", "last_name", "tags", "custom_fields", "metadata",
+    "preferences", "is_active", "is_unsubscribed", "email_verified", "email_verified_at", "phone_verified",
+    "phone_verified_at", "whatsapp_verified", "whatsapp_verified_at", "verified_channels", "created_at", "updated_at",
 }
 
 
@@ -74,7 +75,7 @@ def test_a_verified_add_contact_session_creates_the_contact_with_each_channel_fl
     contact = Contact.objects.get()
     assert (contact.account, contact.email, contact.phone) == (account, "Ada@example.com", PHONE)
     assert contact.email_verified_at == verified_at(sent, "email")
-    assert contact.sms_verified_at == verified_at(sent, "sms")
+    assert contact.phone_verified_at == verified_at(sent, "sms")
     assert contact.whatsapp_verified_at is None
 
 
@@ -82,7 +83,7 @@ def test_sms_and_whatsapp_to_one_number_flag_both_on_one_contact(live_api):
     sent, _ = send_and_verify(live_api, {"sms": PHONE, "whatsapp": PHONE})
     contact = Contact.objects.get()
     assert (contact.email, contact.phone) == (None, PHONE)
-    assert contact.sms_verified_at == verified_at(sent, "sms")
+    assert contact.phone_verified_at == verified_at(sent, "sms")
     assert contact.whatsapp_verified_at == verified_at(sent, "whatsapp")
 
 
@@ -92,7 +93,7 @@ def test_a_second_session_for_the_same_email_updates_rather_than_duplicates(live
     contact = Contact.objects.get()
     assert (contact.email, contact.phone) == ("ada@example.com", PHONE)
     assert contact.email_verified_at == verified_at(second, "email") > verified_at(first, "email")
-    assert contact.sms_verified_at == verified_at(second, "sms")
+    assert contact.phone_verified_at == verified_at(second, "sms")
 
 
 @pytest.mark.parametrize("again", ["ADA@example.com", "Ada@Example.COM"])
@@ -116,7 +117,7 @@ def test_a_second_session_for_the_same_phone_updates_rather_than_duplicates(live
     send_and_verify(live_api, {"sms": PHONE})
     second, _ = send_and_verify(live_api, {"whatsapp": PHONE})
     contact = Contact.objects.get()
-    assert contact.sms_verified_at is not None
+    assert contact.phone_verified_at is not None
     assert contact.whatsapp_verified_at == verified_at(second, "whatsapp")
 
 
@@ -142,7 +143,7 @@ def test_a_partial_session_creates_no_contact_until_it_is_verified(live_api):
     assert Contact.objects.count() == 0
     assert verify(live_api, sent, channels=["sms"])["status"] == "VERIFIED"
     contact = Contact.objects.get()
-    assert contact.email_verified_at is not None and contact.sms_verified_at is not None
+    assert contact.email_verified_at is not None and contact.phone_verified_at is not None
 
 
 def test_an_unverified_session_creates_no_contact(live_api):
@@ -162,7 +163,7 @@ def test_with_strategy_any_only_the_verified_channel_is_recorded(live_api):
     contact = Contact.objects.get()
     assert contact.email == "ada@example.com"
     assert contact.email_verified_at is not None
-    assert contact.sms_verified_at is None
+    assert contact.phone_verified_at is None
 
 
 def test_contacts_are_per_account(live_api, account_keys, other_api):
@@ -189,7 +190,8 @@ def test_list_has_the_documented_shape_and_pagination(live_api):
     ada = body["data"][1]
     assert set(ada) == CONTACT_KEYS
     assert (ada["phone"], ada["verified_channels"], ada["whatsapp_verified_at"]) == (PHONE, ["email", "sms"], None)
-    for field in ("email_verified_at", "sms_verified_at", "created_at", "updated_at"):
+    assert (ada["email_verified"], ada["phone_verified"], ada["whatsapp_verified"]) == (True, True, False)
+    for field in ("email_verified_at", "phone_verified_at", "created_at", "updated_at"):
         assert ada[field].endswith("Z") and len(ada[field]) == 24
 
 

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contacts import services
 from contacts.models import Contact
 from contacts.services import contact_record_verified
+from contacts.services import verified as services
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ class Row:
 def test_new_email_and_phone_make_one_contact_with_each_channel_flagged(account):
     contact_record_verified(account=account, rows=[Row("email", EMAIL), Row("sms", PHONE)])
     contact = Contact.objects.get()
-    assert (contact.email, contact.phone, contact.email_verified_at, contact.sms_verified_at) == (EMAIL, PHONE, T1, T1)
+    assert (contact.email, contact.phone, contact.email_verified_at, contact.phone_verified_at) == (EMAIL, PHONE, T1, T1)
     assert contact.whatsapp_verified_at is None
 
 
@@ -39,20 +39,20 @@ def test_email_and_phone_of_two_contacts_flag_each_contact_and_move_no_address(a
 
     by_email.refresh_from_db()
     by_phone.refresh_from_db()
-    assert (by_email.email, by_email.phone, by_email.email_verified_at, by_email.sms_verified_at) == (
+    assert (by_email.email, by_email.phone, by_email.email_verified_at, by_email.phone_verified_at) == (
         EMAIL, None, T1, None,
     )
-    assert (by_phone.email, by_phone.phone, by_phone.sms_verified_at, by_phone.whatsapp_verified_at) == (
+    assert (by_phone.email, by_phone.phone, by_phone.phone_verified_at, by_phone.whatsapp_verified_at) == (
         None, PHONE, T1, T0,
     )
     assert Contact.objects.count() == 2
 
 
 def test_a_missing_address_is_added_to_the_contact_that_has_the_other_one(account):
-    contact = Contact.objects.create(account=account, phone=PHONE, sms_verified_at=T0)
+    contact = Contact.objects.create(account=account, phone=PHONE, phone_verified_at=T0)
     contact_record_verified(account=account, rows=[Row("email", EMAIL), Row("sms", PHONE)])
     contact.refresh_from_db()
-    assert (contact.email, contact.phone, contact.email_verified_at, contact.sms_verified_at) == (EMAIL, PHONE, T1, T1)
+    assert (contact.email, contact.phone, contact.email_verified_at, contact.phone_verified_at) == (EMAIL, PHONE, T1, T1)
     assert Contact.objects.count() == 1
 
 
@@ -60,9 +60,9 @@ def test_a_new_phone_for_a_contact_that_holds_another_phone_gets_a_contact_of_it
     existing = Contact.objects.create(account=account, email=EMAIL, phone=PHONE)
     contact_record_verified(account=account, rows=[Row("email", EMAIL), Row("sms", OTHER_PHONE)])
     existing.refresh_from_db()
-    assert (existing.phone, existing.email_verified_at, existing.sms_verified_at) == (PHONE, T1, None)
+    assert (existing.phone, existing.email_verified_at, existing.phone_verified_at) == (PHONE, T1, None)
     new = Contact.objects.exclude(pk=existing.pk).get()
-    assert (new.email, new.phone, new.sms_verified_at) == (None, OTHER_PHONE, T1)
+    assert (new.email, new.phone, new.phone_verified_at) == (None, OTHER_PHONE, T1)
 
 
 def test_sms_and_whatsapp_to_two_new_numbers_flag_each_number(account):
@@ -71,8 +71,8 @@ def test_sms_and_whatsapp_to_two_new_numbers_flag_each_number(account):
     )
     first = Contact.objects.get(phone=PHONE)
     second = Contact.objects.get(phone=OTHER_PHONE)
-    assert (first.email, first.sms_verified_at, first.whatsapp_verified_at) == (EMAIL, T1, None)
-    assert (second.email, second.sms_verified_at, second.whatsapp_verified_at) == (None, None, T1)
+    assert (first.email, first.phone_verified_at, first.whatsapp_verified_at) == (EMAIL, T1, None)
+    assert (second.email, second.phone_verified_at, second.whatsapp_verified_at) == (None, None, T1)
 
 
 def test_an_older_verification_never_replaces_a_newer_stamp(account):
@@ -89,7 +89,7 @@ def test_unverified_rows_are_ignored(account):
 def test_an_insert_that_loses_the_race_updates_the_winners_contact(account, monkeypatch):
     """A parallel verify committed the contact after our lookup: the unique index refuses our
     insert, the savepoint undoes it, and the retry finds and updates the winner's row."""
-    winner = Contact.objects.create(account=account, email=EMAIL, sms_verified_at=T0)
+    winner = Contact.objects.create(account=account, email=EMAIL, phone_verified_at=T0)
     real_lookup = services._owners
     lookups = []
 
@@ -102,7 +102,7 @@ def test_an_insert_that_loses_the_race_updates_the_winners_contact(account, monk
 
     assert len(lookups) == 2
     winner.refresh_from_db()
-    assert (winner.email_verified_at, winner.sms_verified_at) == (T1, T0)
+    assert (winner.email_verified_at, winner.phone_verified_at) == (T1, T0)
     assert Contact.objects.count() == 1
 
 

@@ -1,0 +1,1 @@
+"""Serializers of the contacts API: inputs validate shape, outputs render every response."""
