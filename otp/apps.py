@@ -7,5 +7,8 @@ class OtpConfig(AppConfig):
     verbose_name = "OTP sessions"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            admin_templates,  # noqa: F401  (the template editor's send test)
+            checks,  # noqa: F401  (registers system checks)
+        )
         from .ratelimits import checks as ratelimit_checks  # noqa: F401
