@@ -217,3 +217,30 @@ def test_view_permission_alone_reads_but_cannot_save(client, django_user_model, 
 def test_anonymous_requests_go_to_the_login(client, account):
     response = client.post(url("preview"), form(account, body="{{ otp }}"))
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_any_bcp47_locale_is_accepted_and_stored_canonical(editor_client, account):
+    editor_client.post(url("add"), form(account, locale="pt_br", body="{{ otp }} é o seu código"))
+    editor_client.post(url("add"), form(account, locale="en-gb", body="{{ otp }} is your code"))
+    assert set(OTPTemplate.objects.values_list("locale", flat=True)) == {"pt-BR", "en-GB"}
+    row = OTPTemplate.objects.get(locale="en-GB")
+    page = editor_client.get(url("change", row.pk)).content.decode()
+    assert "en-GB — " not in page and '<option value="' in page and ">en-GB (saved)</option>" in page
+    status, data = preview(editor_client, form(account, locale="not a locale!", body="{{ otp }}"))
+    assert status == 400 and data["errors"][0]["field"] == "locale"
+
+
+def test_sample_metadata_is_a_json_object_of_at_most_4_kb(editor_client, account):
+    status, data = preview(editor_client, form(account, body="{{ otp }}", preview_metadata="[1, 2]"))
+    assert status == 400 and data["errors"][0]["field"] == "preview_metadata"
+    big = '{"x": "%s"}' % ("a" * 4100)
+    status, data = preview(editor_client, form(account, body="{{ otp }}", preview_metadata=big))
+    assert status == 400 and "4096 bytes" in data["errors"][0]["message"]
+
+
+def test_a_registered_template_previews_byte_for_byte_on_its_read_only_page(editor_client, account):
+    row = saved(account, body="Code {{otp}} &amp; {% x %}", registered=True)
+    page = editor_client.get(url("change", row.pk)).content.decode()
+    assert 'readonly' in page and 'name="registered" value="True"' in page
+    status, data = preview(editor_client, form(account, body=row.body, registered="True"))
+    assert status == 200 and data["body"] == "Code 123456 &amp; {% x %}"
