@@ -24,6 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz),
     path("readyz", readyz),
+    # Before the admin site, whose catch-all would take it.
+    path("admin/dashboard/", include("otp.dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -63,6 +63,8 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["wallet", "-created_at"], name="wallet_ledger_wallet_created"),
             models.Index(fields=["wallet", "kind", "-created_at"], name="wallet_ledger_wallet_kind"),
+            # Spend per day across wallets (the admin dashboard): a range of days, not the whole ledger.
+            models.Index(fields=["created_at"], name="wallet_ledger_created"),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "otp",
+    "otp.dashboard",
     "contacts",
     "wallet",
     "templates_app",
@@ -263,7 +264,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "otp.housekeeping",
         "schedule": env.float("OTP_HOUSEKEEPING_INTERVAL_SECONDS", default=60.0),
         "options": {"queue": DEFAULT_QUEUE},
-    }
+    },
+    # The admin dashboard's daily rollup (otp.dashboard.services): closed days, a few queries a run.
+    "otp-dashboard-rollup": {
+        "task": "otp.dashboard_rollup",
+        "schedule": env.float("OTP_DASHBOARD_ROLLUP_INTERVAL_SECONDS", default=300.0),
+        "options": {"queue": DEFAULT_QUEUE},
+    },
 }
 
 LOGGING = {
