@@ -126,7 +126,6 @@ class OTPTemplateAdmin(admin.ModelAdmin):
             "key_fields": json.dumps({key: key_fields(key) for key in TemplateKey.values}),
             "locale_links": self.locale_links(row) if row else [],
             "test_recipient": request.user.email if row is None or row.channel == "email" else "",
-            "has_view_permission": True,
         }
         return TemplateResponse(request, self.editor_template, context, status=status)
 
