@@ -1,4 +1,5 @@
-"""Real parallel verifies against PostgreSQL: sessions for one new address make one contact."""
+"""Real parallel requests against PostgreSQL: verifies for one new address make one contact, and
+parallel creates of one email make one contact and a 409."""
 import json
 import re
 import threading
@@ -62,3 +63,27 @@ def test_parallel_verifies_of_two_sessions_for_one_new_email_both_succeed_with_o
     contacts = Contact.objects.filter(account=account_keys.account)
     assert sorted(contacts.values_list("email", flat=True)) == EMAILS
     assert not contacts.filter(email_verified_at__isnull=True).exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts", "/api/v1/contacts/bulk"])
+def test_parallel_creates_of_one_email_make_one_contact_and_one_409(live_server, account_keys, slow_contact_inserts, path):
+    url, headers = f"{live_server.url}{path}", {"X-API-Key": account_keys.live_key}
+    spellings = ["ada@example.com", "ADA@Example.com"]
+    barrier = threading.Barrier(len(spellings))
+
+    def create(email):
+        body = {"email": email} if path.endswith("contacts") else {"contacts": [{"email": email}]}
+        barrier.wait(timeout=30)
+        return requests.post(url, json=body, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=len(spellings)) as pool:
+        responses = list(pool.map(create, spellings))
+
+    contact = Contact.objects.get(account=account_keys.account)
+    if path.endswith("contacts"):
+        assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
+        loser = next(r.json() for r in responses if r.status_code == 409)
+        assert (loser["code"], loser["details"]) == ("contact_exists", {"field": "email", "contact_id": str(contact.id)})
+    else:
+        summaries = sorted((r.status_code, r.json()["summary"]["created_count"]) for r in responses)
+        assert summaries == [(200, 0), (200, 1)], [r.text for r in responses]
