@@ -193,7 +193,7 @@ class OTPSessionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         for session_id, reason in result.refused.items():
-            self.message_user(request, f"{session_id} not {done}: {reason}", messages.WARNING)
+            self.message_user(request, f"Not {done}: {session_id} ({reason})", messages.WARNING)
         return None
 
 
