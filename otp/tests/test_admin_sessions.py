@@ -2,7 +2,7 @@
 services (refunds included), on a real database."""
 import re
 from datetime import timedelta
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from auditlog.models import LogEntry
