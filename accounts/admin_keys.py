@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 
 from .models import Account, ApiKey
 from .services import api_key_issue, api_key_revoke
@@ -25,9 +24,9 @@ def _context(model_admin, request, **extra):
     return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **extra}
 
 
-@never_cache
 def key_create_view(model_admin, request, account_id):
-    """GET: the form; POST: issue the key and answer a page with its only plain copy (not cached)."""
+    """GET: the form; POST: issue the key and answer a page with its only plain copy (admin_view
+    sends every admin page with Cache-Control: no-store, so no cache keeps it)."""
     if not request.user.has_perm("accounts.add_apikey"):
         raise PermissionDenied
     account = get_object_or_404(Account, pk=account_id)
