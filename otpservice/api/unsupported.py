@@ -2,8 +2,9 @@
 
 They answer `404 not_found` in the error envelope with a message naming what is supported, so a
 team switching base URLs learns at once that `client.email`, `client.sms` and `client.whatsapp`
-have no counterpart here (codes go out through `POST /api/v1/otp/send`). Every other unknown path
-under /api/ is a plain `not_found` (otpservice.middleware.ApiExceptionMiddleware).
+have no counterpart here (codes go out through `POST /api/v1/otp/send`; push device tokens are
+the contacts app's to refuse). Every other unknown path under /api/ is a plain `not_found`
+(otpservice.middleware.ApiExceptionMiddleware).
 """
 from django.http import HttpRequest, JsonResponse
 from django.urls import re_path
@@ -23,7 +24,6 @@ RESOURCES = {
     "email": "email sending (the SDK's client.email)",
     "sms": "SMS messaging (the SDK's client.sms: /v1/sms/send, /v1/sms/executions)",
     "whatsapp": "WhatsApp messaging (the SDK's client.whatsapp: /v1/whatsapp/send, /v1/whatsapp/executions)",
-    "device-token": "push device tokens (the SDK's client.contacts.updateDeviceToken)",
 }
 
 
@@ -40,5 +40,4 @@ def unsupported(request: HttpRequest, resource: str) -> JsonResponse:
 
 urlpatterns = [
     re_path(r"^(?P<resource>messages|email|sms|whatsapp)(?:/.*)?$", unsupported, name="unsupported-resource"),
-    re_path(r"^contacts/external/[^/]+/(?P<resource>device-token)/?$", unsupported, name="unsupported-device-token"),
 ]
