@@ -45,10 +45,10 @@ class Contact(models.Model):
         # The unique constraints serve the email, phone and external_id filters; these the rest and
         # every sort order (search: trigram indexes on PostgreSQL, migration 0004).
         indexes = [
-            models.Index(fields=["account", "created_at"], name="contact_account_created"),
-            models.Index(fields=["account", "updated_at"], name="contact_account_updated"),
-            models.Index(fields=["account", "first_name"], name="contact_account_first_name"),
-            models.Index(fields=["account", "last_name"], name="contact_account_last_name"),
+            models.Index(fields=["account", "created_at", "id"], name="contact_account_created"),
+            models.Index(fields=["account", "updated_at", "id"], name="contact_account_updated"),
+            models.Index(fields=["account", "first_name", "id"], name="contact_account_first_name"),
+            models.Index(fields=["account", "last_name", "id"], name="contact_account_last_name"),
             models.Index(fields=["account", "is_active"], name="contact_account_active"),
             models.Index(fields=["account", "is_unsubscribed"], name="contact_account_unsubscribed"),
         ]

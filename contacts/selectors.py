@@ -28,6 +28,11 @@ def _contacts(account: Account) -> QuerySet:
     )
 
 
+def search_q(search: str) -> Q:
+    """A case-insensitive substring of a name or the email (trigram indexes on PostgreSQL)."""
+    return Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
+
+
 def contact_list(
     *,
     account: Account,
@@ -52,18 +57,23 @@ def contact_list(
     if external_id:
         queryset = queryset.filter(external_id=external_id)
     if search:
-        queryset = queryset.filter(
-            Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(email__icontains=search)
-        )
+        queryset = queryset.filter(search_q(search))
     if tags:
         queryset = queryset.filter(Exists(ContactTag.objects.filter(contact=OuterRef("pk"), name__in=tags)))
     if is_active is not None:
         queryset = queryset.filter(is_active=is_active)
     if is_unsubscribed is not None:
         queryset = queryset.filter(is_unsubscribed=is_unsubscribed)
-    column = F(SORT_COLUMNS[sort_by])
-    order = column.asc(nulls_last=True) if sort_order == "ASC" else column.desc(nulls_last=True)
-    return paginate(queryset.order_by(order, "id"), page=page, limit=limit)
+    return paginate(queryset.order_by(*contact_order(sort_by, sort_order)), page=page, limit=limit)
+
+
+def contact_order(sort_by: str, sort_order: str) -> tuple:
+    """The ORDER BY of a sort: the id breaks ties in the same direction, and a missing email sorts
+    as the largest value (PostgreSQL's own order, so its indexes serve both directions)."""
+    column, tie = F(SORT_COLUMNS[sort_by]), F("id")
+    if sort_order == "ASC":
+        return column.asc(nulls_last=True), tie.asc()
+    return column.desc(nulls_first=True), tie.desc()
 
 
 def contact_get(*, account: Account, contact_id: str) -> Contact:

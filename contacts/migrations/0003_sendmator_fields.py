@@ -35,18 +35,18 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=("account", "external_id"), name="contact_unique_external_id"),
         ),
         migrations.AddIndex(
-            model_name="contact", index=models.Index(fields=["account", "created_at"], name="contact_account_created"),
+            model_name="contact", index=models.Index(fields=["account", "created_at", "id"], name="contact_account_created"),
         ),
         migrations.AddIndex(
-            model_name="contact", index=models.Index(fields=["account", "updated_at"], name="contact_account_updated"),
-        ),
-        migrations.AddIndex(
-            model_name="contact",
-            index=models.Index(fields=["account", "first_name"], name="contact_account_first_name"),
+            model_name="contact", index=models.Index(fields=["account", "updated_at", "id"], name="contact_account_updated"),
         ),
         migrations.AddIndex(
             model_name="contact",
-            index=models.Index(fields=["account", "last_name"], name="contact_account_last_name"),
+            index=models.Index(fields=["account", "first_name", "id"], name="contact_account_first_name"),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(fields=["account", "last_name", "id"], name="contact_account_last_name"),
         ),
         migrations.AddIndex(
             model_name="contact", index=models.Index(fields=["account", "is_active"], name="contact_account_active"),

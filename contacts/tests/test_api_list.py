@@ -72,7 +72,7 @@ def test_filters(api, people, query, expected):
         ("sort_by=created_at&sort_order=ASC", ["Ada", "Bob", "Cyrus", "Dee"]),
         ("sort_by=updated_at&sort_order=DESC", ["Ada", "Dee", "Cyrus", "Bob"]),
         ("sort_by=email&sort_order=ASC", ["Ada", "Bob", "Cyrus", "Dee"]),  # case-insensitive; no email last
-        ("sort_by=email&sort_order=desc", ["Cyrus", "Bob", "Ada", "Dee"]),
+        ("sort_by=email&sort_order=desc", ["Dee", "Cyrus", "Bob", "Ada"]),  # the exact reverse
         ("sort_by=last_name&sort_order=ASC", ["Cyrus", "Bob", "Ada", "Dee"]),
         ("sort_by=first_name&sort_order=DESC", ["Dee", "Cyrus", "Bob", "Ada"]),
     ],
