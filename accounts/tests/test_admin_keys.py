@@ -115,13 +115,13 @@ def test_rate_limits_and_countries_are_set_on_the_account_page(admin_client, acc
     assert policy.send_rate == "10/m" and policy.sms_destinations == "US, +44"
 
 
-def management(html: str, prefix: str) -> dict:
-    """The inline formset's management form, as the page rendered it."""
+def management(html: str, prefix: str, pk: str = "id") -> dict:
+    """The inline formset's management form and its rows' primary keys, as the page rendered them."""
     fields = {}
     for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
         match = re.search(rf'name="{prefix}-{name}" value="(\d*)"', html)
         fields[f"{prefix}-{name}"] = match.group(1)
     for index in range(int(fields[f"{prefix}-INITIAL_FORMS"])):
-        match = re.search(rf'name="{prefix}-{index}-id" value="([^"]*)"', html)
-        fields[f"{prefix}-{index}-id"] = match.group(1)
+        match = re.search(rf'name="{prefix}-{index}-{pk}" value="([^"]*)"', html)
+        fields[f"{prefix}-{index}-{pk}"] = match.group(1)
     return fields
