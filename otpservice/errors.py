@@ -94,6 +94,13 @@ class NotFound(ServiceError):
     message = "Not found"
 
 
+def path_not_found(path: str) -> NotFound:
+    """The answer to a path no route matches (DEBUG on or off)."""
+    return NotFound(
+        f"Not found: no endpoint at {path} (the API is under /api/v1/; see /api/docs/)", details={"path": path}
+    )
+
+
 class MethodNotAllowed(ServiceError):
     status_code = 405
     code = "method_not_allowed"

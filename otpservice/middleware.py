@@ -3,7 +3,7 @@ envelope for everything under /api/ that Django itself would answer in HTML."""
 import re
 import uuid
 
-from .errors import MethodNotAllowed, NotFound, error_for, error_json_response
+from .errors import MethodNotAllowed, error_for, error_json_response, path_not_found
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -40,11 +40,7 @@ class ApiExceptionMiddleware:
         if response.get("Content-Type", "").startswith("application/json"):
             return response
         if response.status_code == 404:
-            error = NotFound(
-                f"Not found: no endpoint at {request.path} (the API is under /api/v1/; see /api/docs/)",
-                details={"path": request.path},
-            )
-            return error_json_response(error)
+            return error_json_response(path_not_found(request.path))
         allowed = [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
         replaced = error_json_response(
             MethodNotAllowed(f"Method {request.method} not allowed", details={"allowed": allowed})

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .errors import error_body
+from .errors import error_body, error_json_response, path_not_found
 from .health import healthz, readyz
 
 api_v1 = [
@@ -31,10 +31,7 @@ urlpatterns = [
 
 
 def not_found(request, exception=None):
-    return JsonResponse(
-        error_body(type="not_found_error", code="not_found", message="Not found", details={"path": request.path}),
-        status=404,
-    )
+    return error_json_response(path_not_found(request.path))
 
 
 def server_error(request):
