@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from otp.metrics.views import metrics_view
+
 from .errors import error_body, error_json_response, path_not_found
 from .health import healthz, readyz
 
@@ -14,6 +16,7 @@ api_v1 = [
     path("", include("contacts.urls")),
     path("", include("wallet.urls")),
     path("", include("otp.webhook_urls")),
+    path("", include("events.urls")),
     # Last: Sendmator resources the Node SDK calls that this service does not offer (404 naming what is).
     path("", include("otpservice.api.unsupported")),
 ]
@@ -24,6 +27,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz),
     path("readyz", readyz),
+    # Prometheus: a bearer token or an allowed address (otp.metrics.views).
+    path("metrics", metrics_view),
     # Before the admin site, whose catch-all would take it.
     path("admin/dashboard/", include("otp.dashboard.urls")),
     path("admin/", admin.site.urls),

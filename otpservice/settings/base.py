@@ -4,6 +4,7 @@ from pathlib import Path
 import environ
 from kombu import Exchange, Queue
 
+from events.queues import ALL_QUEUES as EVENT_QUEUES
 from otp.conf import otp_settings_from_env
 from otp.queues import ALL_QUEUES, DEFAULT_QUEUE
 
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "contacts",
     "wallet",
     "templates_app",
+    "events",
     "axes",
     "auditlog",
 ]
@@ -86,6 +88,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "wallet.Wallet", "exclude_fields": ["balance", "updated_at"]},
     {"model": "wallet.Price", "exclude_fields": ["updated_at"]},
     {"model": "templates_app.OTPTemplate"},
+    {
+        "model": "events.WebhookEndpoint",
+        "exclude_fields": ["secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "updated_at"],
+    },
     {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": ["groups"]},
     {"model": "auth.Group", "m2m_fields": ["permissions"]},
 )
@@ -162,7 +168,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
 # Every queue declared here, as Celery would create it: `celery -A otpservice worker` with no
 # --queues consumes them all, so none (above all otp.default) is left without a worker.
-CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in ALL_QUEUES]
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in (*ALL_QUEUES, *EVENT_QUEUES)
+]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A lost broker is retried for as long as it takes (the default gives up after 100 tries and exits).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
@@ -271,7 +279,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OTP_DASHBOARD_ROLLUP_INTERVAL_SECONDS", default=300.0),
         "options": {"queue": DEFAULT_QUEUE},
     },
+    # Webhook deliveries whose task was lost or whose retry is due (events.services.delivery), and
+    # old events purged; on the webhook queue, beside the deliveries.
+    "events-webhook-sweep": {
+        "task": "events.sweep_deliveries",
+        "schedule": env.float("OTP_WEBHOOKS_SWEEP_INTERVAL_SECONDS", default=30.0),
+        "options": {"queue": EVENT_QUEUES[0]},
+    },
 }
+
+# Webhooks to the integrator (events/conf.py has the defaults, docs/webhooks.md the rules).
+# Plain http and loopback/private/link-local/metadata addresses: development and tests only.
+OTP_WEBHOOKS_ALLOW_PRIVATE = env.bool("OTP_WEBHOOKS_ALLOW_PRIVATE", default=False)
+# Fernet keys sealing endpoint secrets at rest, newest first; empty: derived from SECRET_KEY.
+OTP_WEBHOOKS_ENCRYPTION_KEYS = env.list("OTP_WEBHOOKS_ENCRYPTION_KEYS", default=[])
+OTP_WEBHOOKS_TIMEOUT_SECONDS = env.float("OTP_WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+OTP_WEBHOOKS_SECRET_GRACE_SECONDS = env.int("OTP_WEBHOOKS_SECRET_GRACE_SECONDS", default=24 * 3600)
+OTP_WEBHOOKS_MAX_ENDPOINTS = env.int("OTP_WEBHOOKS_MAX_ENDPOINTS", default=20)
+OTP_WEBHOOKS_RETENTION_DAYS = env.int("OTP_WEBHOOKS_RETENTION_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""Events to the integrator: webhook endpoints, the event outbox, signed delivery with retries."""

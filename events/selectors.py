@@ -1,0 +1,60 @@
+"""Reads of the webhooks API and admin, always scoped to the caller's account."""
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from accounts.models import Account
+from otpservice.api.pagination import Page, paginate
+
+from .exceptions import DeliveryNotFound, WebhookNotFound
+from .models import WebhookDelivery, WebhookEndpoint
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def webhook_list(*, account: Account) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(account=account).order_by("created_at", "id")
+
+
+def webhook_get(*, account: Account, endpoint_id) -> WebhookEndpoint:
+    """The account's endpoint; WebhookNotFound for an unknown id, a malformed one or another account's."""
+    pk = _uuid(endpoint_id)
+    endpoint = WebhookEndpoint.objects.filter(account=account, pk=pk).first() if pk else None
+    if endpoint is None:
+        raise WebhookNotFound(details={"webhook_id": str(endpoint_id)})
+    return endpoint
+
+
+def delivery_get(*, endpoint: WebhookEndpoint, delivery_id) -> WebhookDelivery:
+    pk = _uuid(delivery_id)
+    delivery = endpoint.deliveries.select_related("event").filter(pk=pk).first() if pk else None
+    if delivery is None:
+        raise DeliveryNotFound(details={"delivery_id": str(delivery_id)})
+    return delivery
+
+
+def delivery_list(
+    *, account: Account, endpoint_id, status: str | None = None, event_type: str | None = None, page: int, limit: int
+) -> Page:
+    """The endpoint's deliveries, newest first, with their event (type and id)."""
+    endpoint = webhook_get(account=account, endpoint_id=endpoint_id)
+    rows = endpoint.deliveries.select_related("event").order_by("-created_at", "id")
+    if status:
+        rows = rows.filter(status=status)
+    if event_type:
+        rows = rows.filter(event__type=event_type)
+    return paginate(rows, page=page, limit=limit)
+
+
+def endpoints_subscribed(*, account_id, type: str) -> list[WebhookEndpoint]:
+    """The account's active endpoints that take `type` (few per account: filtered here, so SQLite
+    and PostgreSQL agree without a JSON containment lookup)."""
+    rows = WebhookEndpoint.objects.filter(account_id=account_id, is_active=True).only("id", "events")
+    return [endpoint for endpoint in rows if endpoint.subscribes(type)]

@@ -1,0 +1,26 @@
+"""Every write of the events app: endpoints, the emit API otp calls, delivery and its sweep."""
+from .delivery import deliveries_sweep, delivery_run, retry_delay
+from .emit import EventDataInvalid, delivery_redeliver, event_emit
+from .endpoints import (
+    EndpointWithSecret,
+    endpoint_secrets,
+    webhook_create,
+    webhook_delete,
+    webhook_secret_rotate,
+    webhook_update,
+)
+
+__all__ = [
+    "EndpointWithSecret",
+    "EventDataInvalid",
+    "deliveries_sweep",
+    "delivery_redeliver",
+    "delivery_run",
+    "endpoint_secrets",
+    "event_emit",
+    "retry_delay",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_secret_rotate",
+    "webhook_update",
+]
