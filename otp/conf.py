@@ -40,10 +40,6 @@ SPEC: dict[str, tuple[Any, type]] = {
     "ALLOWED_NUMBER_TYPES": ("MOBILE,FIXED_LINE_OR_MOBILE", str),
     # Most an account may be charged per UTC day, as a decimal string; empty: no cap.
     "DAILY_SPEND_CAP": ("", str),
-    # Who may read /metrics (otp.metrics.views): a bearer token, and addresses or networks
-    # (comma-separated); with neither, only a DEBUG server serves it.
-    "METRICS_TOKEN": ("", str),
-    "METRICS_ALLOW": ("", str),
 }
 DEFAULTS: dict[str, Any] = {name: default for name, (default, _kind) in SPEC.items()}
 
