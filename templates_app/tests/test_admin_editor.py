@@ -2,6 +2,7 @@
 through the services, registered text refused, re-activate and deactivate, permissions."""
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.urls import reverse
 
 from templates_app.models import OTPTemplate
@@ -244,3 +245,13 @@ def test_a_registered_template_previews_byte_for_byte_on_its_read_only_page(edit
     assert 'readonly' in page and 'name="registered" value="True"' in page
     status, data = preview(editor_client, form(account, body=row.body, registered="True"))
     assert status == 200 and data["body"] == "Code 123456 &amp; {% x %}"
+
+
+def test_the_preview_endpoint_checks_the_csrf_token(editor, account):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    assert client.post(url("preview"), form(account, body="{{ otp }}")).status_code == 403
+    client.get(url("add"))
+    token = client.cookies["csrftoken"].value
+    response = client.post(url("preview"), form(account, body="{{ otp }}"), headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.json()["body"] == "123456"
