@@ -108,12 +108,15 @@ class OTPSessionAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     inlines = [ChannelInline]
     actions = ["cancel_sessions", "expire_sessions"]
-    fields = (
-        "id", "account", "effective_status", "verification_strategy", "required_channels", "otp_length", "expiry_minutes",
-        "max_attempts", "failed_attempts", "resend_count", "metadata", "locale", "sandbox", "add_contact",
-        "created_at", "last_sent_at", "expires_at", "verified_at", "timeline",
+    fieldsets = (
+        (None, {"fields": ("id", "account", "effective_status", "sandbox", "created_at", "expires_at", "verified_at")}),
+        ("Timeline", {"fields": ("timeline",)}),
+        ("Settings and counters", {"classes": ["collapse"], "fields": (
+            "verification_strategy", "required_channels", "otp_length", "expiry_minutes", "max_attempts",
+            "failed_attempts", "resend_count", "last_sent_at", "locale", "metadata", "add_contact",
+        )}),
     )
-    readonly_fields = fields
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 
     def has_add_permission(self, request):
         return False
