@@ -1,4 +1,4 @@
-"""Webhooks API: thin DRF actions over the events services and selectors (the live key only)."""
+"""Webhooks API: thin DRF actions over the events services and selectors (writes need the live key)."""
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -32,7 +32,7 @@ WEBHOOK_ERRORS = {
         "https_required, loopback, private, link_local, metadata, unresolvable, …)",
     ),
     401: ERRORS[401],
-    403: OpenApiResponse(ERRORS[403].response, description="permission_denied: webhooks refuse test keys (sk_test_)"),
+    403: OpenApiResponse(ERRORS[403].response, description="permission_denied: a test key (sk_test_) changing a webhook endpoint or redelivering"),
     404: OpenApiResponse(ERRORS[404].response, description="webhook_not_found, delivery_not_found"),
     409: OpenApiResponse(
         ERRORS[409].response, description="webhook_limit_reached, delivery_in_progress, webhook_disabled"
@@ -60,11 +60,17 @@ def _with_secret(created: services.EndpointWithSecret):
     return WebhookSecretResponseSerializer(endpoint).data
 
 
-class WebhookViewSet(viewsets.GenericViewSet):
-    """Endpoints receive every event of the account, sandbox ones too: the live key only, for reads
-    as well (deliveries carry live sessions' metadata), like contacts (docs/webhooks.md)."""
+# Changing where events go, or what is sent again, needs the live key; reading does not: endpoints
+# are the account's configuration and a delivery shows its status, never the event's data
+# (docs/webhooks.md, key modes).
+WRITES = {"create", "partial_update", "destroy", "rotate_secret", "redeliver"}
 
-    permission_classes = [IsAuthenticated, LiveKeyRequired]
+
+class WebhookViewSet(viewsets.GenericViewSet):
+    def get_permissions(self):
+        if self.action in WRITES:
+            return [IsAuthenticated(), LiveKeyRequired()]
+        return [IsAuthenticated()]
 
     @extend_schema(operation_id="webhooks_list", responses={200: WebhookListResponseSerializer, **WEBHOOK_ERRORS})
     def list(self, request: Request) -> Response:
