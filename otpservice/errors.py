@@ -211,7 +211,13 @@ def _first_code(codes: Any, field: str | None) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every exception of an API view becomes the envelope."""
-    return error_response(error_for(exc, context.get("request")))
+    error = error_for(exc, context.get("request"))
+    view = context.get("view")
+    if not isinstance(exc, drf.MethodNotAllowed) or view is None:
+        return error_response(error)
+    # DRF sets the Allow header itself; OPTIONS, which it lists, is refused too (no metadata class).
+    error.details = {"allowed": [method for method in view.allowed_methods if method != "OPTIONS"]}
+    return error_response(error)
 
 
 def error_for(exc: Exception, request: Any) -> ServiceError:

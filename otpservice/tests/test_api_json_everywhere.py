@@ -35,7 +35,11 @@ def test_an_unknown_path_needs_no_key_to_be_answered_in_json(debug):
 @pytest.mark.parametrize(("method", "path"), [("get", "/api/v1/otp/send"), ("put", "/api/v1/otp/verify"),
                                               ("delete", "/api/v1/otp/sessions"), ("post", "/api/v1/wallet")])
 def test_a_wrong_method_on_an_api_view_is_the_method_not_allowed_envelope(debug, api, method, path):
-    assert_error(getattr(api, method)(path), 405, "method_not_allowed", type_=None)
+    response = getattr(api, method)(path)
+    body = assert_error(response, 405, "method_not_allowed", type_=None)
+    allowed = ["GET", "HEAD"] if path in ("/api/v1/otp/sessions", "/api/v1/wallet") else ["POST"]
+    assert body["details"] == {"allowed": allowed}
+    assert allowed[0] in response["Allow"]
 
 
 def test_a_wrong_method_on_a_plain_view_is_the_envelope_with_allow(debug):
