@@ -10,7 +10,7 @@ from templates_app.keys import KEY_CHANNELS
 from wallet.models import CHANNEL_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
-# The apps below otp; events joins when it exists.
+# The apps below otp.
 LOWER_APPS = ("wallet", "contacts", "accounts", "templates_app", "events")
 SHARED = ("otpservice/api",)
 
@@ -57,6 +57,21 @@ def test_the_check_reads_templates_app():
     # A package the check skips (is_dir false) would pass whatever it imports.
     assert (ROOT / "templates_app").is_dir()
     assert any(path.name == "messages.py" for path in _modules(ROOT, "templates_app"))
+
+
+def test_the_check_reads_events():
+    # events is below otp: otp will emit through events.services, never the other way round.
+    assert (ROOT / "events").is_dir()
+    names = {path.relative_to(ROOT).as_posix() for path in _modules(ROOT, "events")}
+    assert {"events/services/emit.py", "events/tasks.py", "events/views.py"} <= names
+
+
+def test_events_names_the_queue_settings_declare():
+    from django.conf import settings
+
+    from events.queues import WEBHOOK_QUEUE
+
+    assert WEBHOOK_QUEUE in {queue.name for queue in settings.CELERY_TASK_QUEUES}
 
 
 def test_the_check_sees_imports_at_any_depth(tmp_path):

@@ -81,6 +81,14 @@ OPERATIONS = {
     ("GET", "/api/v1/otp/templates/{key}/versions"),
     ("POST", "/api/v1/otp/templates/{key}/versions/{version}/activate"),
     ("GET", "/api/v1/otp/templates/locales"),
+    ("GET", "/api/v1/webhooks"),
+    ("POST", "/api/v1/webhooks"),
+    ("GET", "/api/v1/webhooks/{webhook_id}"),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"),
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
 }
 
 
