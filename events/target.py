@@ -71,6 +71,8 @@ def url_parse(url: str, *, allow_private: bool | None = None) -> Target:
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    if not path.isascii():
+        raise _refuse("malformed", "the path and query must be ASCII (percent-encode them)")
     return Target(scheme=scheme, host=host, port=port or DEFAULT_PORTS[scheme], path=path)
 
 

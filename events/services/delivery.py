@@ -5,6 +5,7 @@ nothing to claim and does nothing, and an outcome is recorded only under the cla
 """
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from functools import partial
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from otpservice.errors import DATABASE_UNAVAILABLE
 
 from ..conf import webhook_setting
 from ..enqueue import deliveries_enqueue
@@ -33,6 +36,7 @@ COUNTDOWN_MAX_SECONDS = 60
 # A task published this long ago whose delivery is still due was lost (broker down at publish time).
 REQUEUE_AFTER = timedelta(minutes=5)
 SWEEP_BATCH = 500
+logger = logging.getLogger("events.delivery")
 EARLY_TOLERANCE = timedelta(seconds=1)  # a countdown may fire a little before next_attempt_at
 
 
@@ -114,6 +118,19 @@ def delivery_run(*, delivery_id, now: datetime | None = None) -> Outcome | None:
     delivery = delivery_claim(delivery_id=delivery_id, now=now)
     if delivery is None:
         return None
+    try:
+        return _attempt(delivery, now)
+    except DATABASE_UNAVAILABLE:
+        raise  # the task retries; the claim lapses after LEASE
+    except Exception as exc:
+        # A bug or an unreadable secret (encryption keys changed): logged, and the try is recorded
+        # and counted like any other, so the schedule still ends.
+        logger.exception("Webhook delivery %s: attempt %s failed inside the service", delivery.pk, delivery.attempts)
+        answer = Answer(status=None, body="", duration_ms=0, error=f"internal error ({type(exc).__name__})")
+        return delivery_record(delivery=delivery, started=now, answer=answer, address=None, retry=True)
+
+
+def _attempt(delivery: WebhookDelivery, now: datetime) -> Outcome | None:
     endpoint, event = delivery.endpoint, delivery.event
     if not endpoint.is_active:
         answer = Answer(status=None, body="", duration_ms=0, error="endpoint disabled")

@@ -75,6 +75,8 @@ def test_public_unicast_addresses_are_allowed(address):
         ("https://exa mple.com/", "malformed"),
         ("https://example.com:99999/", "malformed"),
         ("https://" + "a" * 2050 + ".com/", "too_long"),
+        ("https://example.com/caf\u00e9", "malformed"),
+        ("https://example.com/?q=\ud800", "malformed"),
     ],
 )
 def test_url_shapes_refused_before_any_dns(url, reason):

@@ -231,3 +231,14 @@ def test_the_sweep_purges_events_past_retention(account, endpoint, settings):
     emit(account, now=now - timedelta(days=29))
     assert deliveries_sweep(now=now).purged == 1
     assert WebhookDelivery.objects.count() == 1
+
+
+def test_an_unreadable_secret_is_recorded_as_a_failed_try_and_retried(account, endpoint, receiver, settings):
+    from cryptography.fernet import Fernet
+
+    _, [delivery] = emit(account)
+    settings.OTP_WEBHOOKS_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the key that sealed it is gone
+    outcome = delivery_run(delivery_id=delivery.pk)
+    assert outcome.status == DeliveryStatus.PENDING and outcome.retry_in is not None
+    assert delivery.attempt_log.get().error == "internal error (InvalidToken)"
+    assert receiver.requests == []
