@@ -21,7 +21,7 @@ def normalize_email(value: str) -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise AddressError(f"Not a valid email address ({exc}).") from exc
+        raise AddressError(f"Not a valid email address: {exc}") from exc
     return f"{result.local_part}@{result.ascii_domain.lower()}"
 
 

@@ -53,3 +53,24 @@ def test_contact_list_and_detail_bodies(api, outbox_file, django_capture_on_comm
     _check("contacts_list_page_2", seen, api.get(f"{CONTACTS}?limit=1&page=2"))
     for number, contact in enumerate(contacts, start=1):
         _check(f"contact_detail_{number}", seen, api.get(f"{CONTACTS}/{contact.id}"))
+
+
+def test_created_bulk_and_preference_bodies(api, account, time_machine):
+    time_machine.move_to(T0, tick=False)
+    seen = Placeholders()
+    seen.add("account", account.id)
+    response = api.post(CONTACTS, {
+        "email": "Ada@Example.com", "phone": "+14155552671", "external_id": "CRM-001", "first_name": "Ada",
+        "last_name": "Lovelace", "tags": ["customer", "premium"], "custom_fields": {"plan": "pro"},
+        "metadata": {"source": "import"}, "preferences": {"email": {"promotional": False}},
+    })
+    assert response.status_code == 201, response.content
+    seen.add("contact", response.json()["data"]["id"])
+    GOLDEN.check("contact_created", seen.apply(response.content.decode()))
+    response = api.post(f"{CONTACTS}/bulk", {"contacts": [{"email": "bob@example.com"}, {"email": "ada@example.com"}, {"email": "x"}]})
+    seen.add("contact", response.json()["created"][0]["id"])
+    _check("contacts_bulk", seen, response)
+    contact_id = Contact.objects.get(external_id="CRM-001").id
+    _check("contact_preferences", seen, api.get(f"{CONTACTS}/{contact_id}/preferences"))
+    _check("contact_preferences_email", seen, api.get(f"{CONTACTS}/{contact_id}/preferences/email"))
+    _check("contact_deleted_hard", seen, api.delete(f"{CONTACTS}/{contact_id}?hard=true"))
