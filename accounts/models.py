@@ -1,6 +1,7 @@
 """Accounts (tenants) and their API keys, stored only as hashes."""
 import uuid
 
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from .validators import (
@@ -74,6 +75,15 @@ class ApiKey(models.Model):
         return self.mode == self.Mode.TEST
 
 
+class FraudMode(models.TextChoices):
+    """How a fraud-guard rule acts for an account; "" means the rule's default (otp.fraud.rules)."""
+
+    DEFAULT = "", "Default"
+    BLOCK = "block", "Block (refuse and record)"
+    RECORD = "record", "Record (decide and log, block nothing)"
+    OFF = "off", "Off"
+
+
 class AbusePolicy(models.Model):
     """Per-account overrides of rate limits and destination controls; blank means the OTP default."""
 
@@ -112,7 +122,45 @@ class AbusePolicy(models.Model):
     )
     daily_spend_cap = models.DecimalField(
         max_digits=14, decimal_places=4, null=True, blank=True,
-        help_text="Most this account may be charged per UTC day. Blank: OTP DAILY_SPEND_CAP (none by default).",
+        help_text="Most this account may be charged per UTC day. Blank: OTP DAILY_SPEND_CAP (50.0000 by default).",
+    )
+    # Fraud guard (docs/rate-limits.md, Fraud guard): a mode per rule and its threshold; blank uses the default.
+    high_risk_destinations_allowed = models.CharField(
+        max_length=1000, blank=True, default="", db_default="", validators=[validate_destinations],
+        help_text="High-risk destinations (from OTP HIGH_RISK_DESTINATIONS: satellite, international networks, "
+        "pumping-prone countries) this account may send to anyway, e.g. +881, CK. Blank: none.",
+    )
+    fraud_failed_verifications_mode = models.CharField(
+        max_length=6, blank=True, default="", db_default="", choices=FraudMode.choices,
+        help_text="Failed verifications per recipient across sessions. Blank: block.",
+    )
+    fraud_failed_verifications = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Failed verifications allowed per recipient in 24 h. Blank: OTP FRAUD_FAILED_VERIFICATIONS (10).",
+    )
+    fraud_recipient_sends_mode = models.CharField(
+        max_length=6, blank=True, default="", db_default="", choices=FraudMode.choices,
+        help_text="Sends per recipient across sessions. Blank: block.",
+    )
+    fraud_recipient_sends = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Messages allowed per recipient in 24 h. Blank: OTP FRAUD_RECIPIENT_SENDS (20).",
+    )
+    fraud_ip_countries_mode = models.CharField(
+        max_length=6, blank=True, default="", db_default="", choices=FraudMode.choices,
+        help_text="One end-user IP reaching many phone countries. Blank: block.",
+    )
+    fraud_ip_countries = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Phone countries one IP may reach in 24 h. Blank: OTP FRAUD_IP_COUNTRIES (3).",
+    )
+    fraud_country_budget_mode = models.CharField(
+        max_length=6, blank=True, default="", db_default="", choices=FraudMode.choices,
+        help_text="Unverified codes per phone country against the account's verified history. Blank: record.",
+    )
+    fraud_blocklist_mode = models.CharField(
+        max_length=6, blank=True, default="", db_default="", choices=FraudMode.choices,
+        help_text="The account's block list (403 recipient_blocked). Blank: block.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -11,4 +11,5 @@ class OtpConfig(AppConfig):
             admin_templates,  # noqa: F401  (the template editor's send test)
             checks,  # noqa: F401  (registers system checks)
         )
+        from .fraud import admin as fraud_admin  # noqa: F401  (the fraud guard's admin pages)
         from .ratelimits import checks as ratelimit_checks  # noqa: F401

@@ -38,8 +38,22 @@ SPEC: dict[str, tuple[Any, type]] = {
     "RATE_RESEND": ("20/m", str),
     # phonenumbers types accepted for SMS and WhatsApp (US/CA numbers are FIXED_LINE_OR_MOBILE).
     "ALLOWED_NUMBER_TYPES": ("MOBILE,FIXED_LINE_OR_MOBILE", str),
-    # Most an account may be charged per UTC day, as a decimal string; empty: no cap.
-    "DAILY_SPEND_CAP": ("", str),
+    # Most an account may be charged per UTC day, as a decimal string; empty: no cap. On by default
+    # (about 3,300 SMS at the default price): pumping is bounded in money before anyone notices.
+    "DAILY_SPEND_CAP": ("50", str),
+    # Fraud guard (otp.fraud, docs/rate-limits.md): thresholds per 24 h; modes are per account.
+    "FRAUD_FAILED_VERIFICATIONS": (10, int),
+    "FRAUD_RECIPIENT_SENDS": (20, int),
+    "FRAUD_IP_COUNTRIES": (3, int),
+    "FRAUD_COUNTRY_DAY_MIN": (20, int),
+    "FRAUD_COUNTRY_DAY_RATIO": (0.3, float),
+    "FRAUD_COUNTRY_HOUR_MIN": (3, int),
+    "FRAUD_COUNTRY_HOUR_RATIO": (0.2, float),
+    # Refused for SMS and WhatsApp unless an operator allows them per account: satellite (Inmarsat
+    # +870, GMSS: Iridium, Globalstar +881), international networks (+882, +883), international
+    # premium rate (+979), and small territories that pumping advisories keep naming while their
+    # real OTP traffic is tiny. docs/rate-limits.md has the reasoning.
+    "HIGH_RISK_DESTINATIONS": ("+870,+881,+882,+883,+979,CK,NU,TK,TV,NR,WF,KI,SH,IO,NF", str),
 }
 DEFAULTS: dict[str, Any] = {name: default for name, (default, _kind) in SPEC.items()}
 

@@ -210,3 +210,7 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The fraud guard's tables live in otp.fraud.models; imported here so Django registers them with otp.
+from .fraud.models import FraudCountryHour, FraudDecision, FraudHit, FraudListEntry, TestRecipient  # noqa: E402, F401

@@ -1,5 +1,5 @@
 """Routes of the OTP API; trailing slashes are optional."""
-from django.urls import re_path
+from django.urls import include, path, re_path
 
 from .views import OtpViewSet, SessionViewSet
 
@@ -18,4 +18,5 @@ urlpatterns = [
         SessionViewSet.as_view({"post": "cancel"}),
         name="otp-session-cancel",
     ),
+    path("", include("otp.fraud.urls")),
 ]

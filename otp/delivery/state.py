@@ -300,3 +300,25 @@ def channels_fail_undelivered(*, now: datetime, lease: timedelta) -> int:
                 channel_delivery_failed(row=row, generation=row.generation)
                 failed += 1
     return failed
+
+
+# Test recipients (otp.fraud.testrecipients): nothing is delivered, the row says who "sent" it.
+TEST_RECIPIENT_PROVIDER = "test_recipient"
+
+
+def channels_held_for_test(*, rows: list[ChannelVerification], code_hashes: dict[int, str]) -> None:
+    """Saved live rows to test recipients: SENT at once by no provider, with the fixed code's hash.
+
+    Nothing is queued or charged; an attempt row puts the "send" on the session's timeline.
+    """
+    if not rows:
+        return
+    for row in rows:
+        row.code_hash = code_hashes[row.pk]
+        row.delivery_status = DeliveryStatus.SENT
+        row.provider = TEST_RECIPIENT_PROVIDER
+    ChannelVerification.objects.bulk_update(rows, ["code_hash", "delivery_status", "provider"])
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(channel_row=row, generation=row.generation, provider=TEST_RECIPIENT_PROVIDER, outcome=Outcome.SENT)
+        for row in rows
+    )

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from accounts.validators import number_types_parse, rate_parse
+from accounts.validators import destinations_parse, number_types_parse, rate_parse
 
 from ..conf import otp_setting
 from .policy import RATES
@@ -35,6 +35,13 @@ def check_rate_limit_settings(app_configs=None, **kwargs):
             valid = False
         if not valid:
             errors.append(Error(f"OTP DAILY_SPEND_CAP must be a decimal amount, not {cap!r}", id="otp.E012"))
+    try:
+        destinations_parse(str(otp_setting("HIGH_RISK_DESTINATIONS")))
+    except ValueError as exc:
+        errors.append(Error(f"OTP HIGH_RISK_DESTINATIONS: {exc}", id="otp.E014"))
+    for name in ("FRAUD_FAILED_VERIFICATIONS", "FRAUD_RECIPIENT_SENDS", "FRAUD_IP_COUNTRIES"):
+        if otp_setting(name) < 1:
+            errors.append(Error(f"OTP {name} must be at least 1, not {otp_setting(name)}", id="otp.E015"))
     if getattr(settings, "TRUSTED_PROXY_COUNT", 0) < 0:
         errors.append(Error("TRUSTED_PROXY_COUNT cannot be negative", id="otp.E013"))
     backend = settings.CACHES.get(getattr(settings, "RATELIMIT_USE_CACHE", "default"), {}).get("BACKEND", "")

@@ -11,8 +11,13 @@ from accounts.models import Account
 from otpservice.recipients import canonical_recipient
 
 from ..channels import PHONE_CHANNELS
+from ..fraud.decisions import decision_record
+from ..fraud.lists import blocklist_check
+from ..fraud.rules import Mode, Rule, phone_country
+from ..fraud.screen import fraud_send_screen
+from ..fraud.subjects import recipient_subject
 from .addresses import end_user_ip, ip_bucket
-from .destinations import destination_refusal
+from .destinations import HIGH_RISK_REASON, destination_refusal
 from .limiter import Usage, limit_hit, rate_limited
 from .policy import ENDPOINTS, Limits, limits_for
 
@@ -26,7 +31,9 @@ def account_endpoint_hit(*, account: Account, endpoint: str) -> tuple[Usage | No
 
 
 def destinations_check(*, account: Account, recipients: Mapping[str, str]) -> None:
-    """Refuse (400) a phone recipient the account may not send to; sandbox too, so it behaves like live."""
+    """Refuse (400) a phone recipient the account may not send to, and (403) a blocked one; sandbox
+    too, so it behaves like live."""
+    blocklist_check(account=account, recipients=recipients)
     limits = limits_for(account)
     for channel, number in recipients.items():
         if channel not in PHONE_CHANNELS:
@@ -36,7 +43,14 @@ def destinations_check(*, account: Account, recipients: Mapping[str, str]) -> No
             number=number,
             destinations=limits.destinations[channel],
             number_types=limits.number_types,
+            high_risk=limits.high_risk,
+            high_risk_allowed=limits.high_risk_allowed,
         )
+        if refusal is not None and refusal.details.get("reason") == HIGH_RISK_REASON:
+            decision_record(
+                account=account, rule=Rule.HIGH_RISK_DESTINATION, mode=Mode.BLOCK, channel=channel,
+                country=phone_country(number), recipient_hash=recipient_subject(channel=channel, recipient=number),
+            )
         if refusal is not None:
             raise refusal
 
@@ -80,10 +94,24 @@ def send_limits_hit(
     _recipients_hit(account=account, limits=limits, recipients=recipients)
 
 
+def send_fraud_screen(
+    *, account: Account, recipients: Mapping[str, str], metadata: Mapping[str, Any] | None,
+    client_address: str | None, sandbox: bool,
+) -> None:
+    """The fraud guard of a live send (otp.fraud.screen), first in its transaction; sandbox skips it."""
+    if sandbox:
+        return
+    found = end_user_ip(metadata=metadata, client=client_address)
+    ip = found[0] if found is not None else None
+    fraud_send_screen(account=account, recipients=recipients, ip=ip, ip_bucket=ip_bucket(ip) if ip else None)
+
+
 def resend_guard(*, account: Account, sandbox: bool, recipients: Mapping[str, str]) -> None:
     """Before a resend of `recipients` (channel -> recipient): the rules still hold, and a real
-    resend sends real messages, so it counts against the recipient limits like a send."""
+    resend sends real messages, so it counts against the recipient limits and the fraud guard
+    like a send (not against the IP's: the session was rationed when it was sent)."""
     destinations_check(account=account, recipients=recipients)
     if not sandbox:
+        fraud_send_screen(account=account, recipients=recipients, ip=None, ip_bucket=None)
         _recipients_hit(account=account, limits=limits_for(account), recipients=recipients)
 

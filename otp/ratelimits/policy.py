@@ -29,6 +29,9 @@ class Limits:
     destinations: dict[str, Destinations]  # channel -> (regions, calling codes); empty: all
     number_types: frozenset[str]  # empty: every type
     daily_spend_cap: Decimal | None
+    # Satellite, international and pumping-prone ranges, refused unless the account may reach them.
+    high_risk: Destinations = (frozenset(), frozenset())
+    high_risk_allowed: Destinations = (frozenset(), frozenset())
 
 
 def _policy(account: Account) -> AbusePolicy | None:
@@ -54,5 +57,7 @@ def limits_for(account: Account) -> Limits:
     if cap is None and otp_setting("DAILY_SPEND_CAP"):
         cap = Decimal(str(otp_setting("DAILY_SPEND_CAP")))
     return Limits(
-        rates=rates, destinations=destinations, number_types=number_types_parse(types), daily_spend_cap=cap
+        rates=rates, destinations=destinations, number_types=number_types_parse(types), daily_spend_cap=cap,
+        high_risk=destinations_parse(otp_setting("HIGH_RISK_DESTINATIONS")),
+        high_risk_allowed=destinations_parse(policy.high_risk_destinations_allowed if policy is not None else ""),
     )

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from drf_spectacular.utils import OpenApiParameter
 
+from ..fraud.decisions import decisions_kept
 from .addresses import client_address
 from .guards import account_endpoint_hit
 from .limiter import Usage, rate_limited
@@ -29,6 +30,11 @@ class AccountRateLimitMixin:
     """
 
     ratelimit_usage: Usage | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        # Fraud decisions of a refused request must outlive its rolled-back transaction (otp.fraud.decisions).
+        with decisions_kept():
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

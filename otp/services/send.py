@@ -18,7 +18,7 @@ from ..conf import otp_setting
 from ..delivery.state import channels_new
 from ..exceptions import IdempotencyKeyReused
 from ..models import ChannelVerification, IdempotencyRecord, OTPSession
-from ..ratelimits.guards import destinations_check, send_limits_hit
+from ..ratelimits.guards import destinations_check, send_fraud_screen, send_limits_hit
 from ..tokens import token_issue
 from .common import codes_issue
 
@@ -85,6 +85,10 @@ def session_send(
     destinations_check(account=account, recipients=targets)
     try:
         with transaction.atomic():
+            # First, before the wallet is charged: the fraud guard's locks come before the wallet row's.
+            send_fraud_screen(
+                account=account, recipients=targets, metadata=metadata, client_address=client_address, sandbox=sandbox
+            )
             outcome = _session_create(
                 account=account,
                 recipients=targets,

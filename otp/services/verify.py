@@ -14,6 +14,7 @@ from contacts.services import contact_record_verified
 from otpservice.errors import InvalidRequest
 
 from ..exceptions import InvalidOtp, OtpExpired
+from ..fraud.guesses import guesses_open
 from ..hashing import check_code
 from ..lifecycle import session_refusal
 from ..models import ChannelVerification, OTPSession, SessionStatus, Strategy
@@ -64,7 +65,11 @@ def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, st
             f"otps.{foreign[0]}: channel is not part of this session",
             details={"field": f"otps.{foreign[0]}", "errors": {f"otps.{ch}": ["Not in this session."] for ch in foreign}},
         )
-    results, newly_verified, wrong = _check_codes(session=session, by_channel=by_channel, codes=codes, now=now)
+    # Failed guesses per recipient across its sessions (otp.fraud.guesses): a locked recipient locks this session.
+    guard = guesses_open(account=account, session=session, rows=rows, codes=codes, now=now)
+    if guard.refusal is not None:
+        return None, guard.refusal
+    results, newly_verified, wrong = _check_codes(session=session, by_channel=by_channel, codes=guard.checkable, now=now)
     if newly_verified:
         ChannelVerification.objects.filter(pk__in=[row.pk for row in newly_verified]).update(verified_at=now)
     verified = {row.channel for row in rows if row.verified_at is not None}
@@ -78,6 +83,7 @@ def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, st
     OTPSession.objects.filter(pk=session.pk).update(
         failed_attempts=F("failed_attempts") + wrong, status=session.status, verified_at=session.verified_at
     )
+    results = guard.settle(session=session, results=results, wrong=wrong, verified=newly_verified)
     # Sandbox codes are handed to the caller, so a sandbox "verification" proves nothing.
     if session.status == SessionStatus.VERIFIED and session.add_contact and not session.sandbox:
         contact_record_verified(account=account, rows=[row for row in rows if row.verified_at])
