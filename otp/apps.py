@@ -12,4 +12,5 @@ class OtpConfig(AppConfig):
             checks,  # noqa: F401  (registers system checks)
         )
         from .fraud import admin as fraud_admin  # noqa: F401  (the fraud guard's admin pages)
+        from .metrics import checks as metrics_checks  # noqa: F401
         from .ratelimits import checks as ratelimit_checks  # noqa: F401

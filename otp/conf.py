@@ -54,6 +54,10 @@ SPEC: dict[str, tuple[Any, type]] = {
     # premium rate (+979), and small territories that pumping advisories keep naming while their
     # real OTP traffic is tiny. docs/rate-limits.md has the reasoning.
     "HIGH_RISK_DESTINATIONS": ("+870,+881,+882,+883,+979,CK,NU,TK,TV,NR,WF,KI,SH,IO,NF", str),
+    # Who may read /metrics (otp.metrics.views): a bearer token, and addresses or networks
+    # (comma-separated); with neither, only a DEBUG server serves it.
+    "METRICS_TOKEN": ("", str),
+    "METRICS_ALLOW": ("", str),
 }
 DEFAULTS: dict[str, Any] = {name: default for name, (default, _kind) in SPEC.items()}
 

@@ -4,6 +4,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from otp.metrics.views import metrics_view
+
 from .errors import error_body, error_json_response, path_not_found
 from .health import healthz, readyz
 
@@ -25,6 +27,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz),
     path("readyz", readyz),
+    # Prometheus: a bearer token or an allowed address (otp.metrics.views).
+    path("metrics", metrics_view),
     # Before the admin site, whose catch-all would take it.
     path("admin/dashboard/", include("otp.dashboard.urls")),
     path("admin/", admin.site.urls),

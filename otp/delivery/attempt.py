@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from otpservice.logging import codes_of, codes_redacted, scrub
 
+from .. import metrics
 from ..conf import otp_setting
 from ..hashing import generate_code, hash_code
 from ..messages import message_for
@@ -140,6 +141,7 @@ def _send(key: dict[str, int], *, row: ChannelVerification, code: str, eager: bo
         logger.error("Delivery of %s/%s cannot start: %s: %s", row.session_id, row.channel, type(exc).__name__, detail)
         error = f"Delivery misconfigured: {type(exc).__name__}: {detail}"
         channel_failed_for_good(row=row, generation=generation, provider="", error=error)
+        metrics.delivery_attempted(channel=row.channel, outcome="failed")
         return None
     if not channel_code_store(row=row, generation=generation, code_hash=code_hash, template=template):
         return None
@@ -147,6 +149,7 @@ def _send(key: dict[str, int], *, row: ChannelVerification, code: str, eager: bo
         result = provider.send(message)
     except DeliveryError as exc:
         return _on_failure(key, row=row, provider=provider.name, error=exc)
+    metrics.delivery_accepted(channel=row.channel, sent_at=session.last_sent_at)
     return _record(key, result, db_errors=0, eager=eager)
 
 
@@ -156,9 +159,11 @@ def _on_failure(key: dict[str, int], *, row: ChannelVerification, provider: str,
     if not error.transient or tries >= otp_setting("DELIVERY_MAX_TRIES"):
         logger.warning("Delivery of %s/%s failed for good: %s", row.session_id, row.channel, error)
         channel_failed_for_good(row=row, generation=generation, provider=provider, error=str(error))
+        metrics.delivery_attempted(channel=row.channel, outcome="failed")
         return None
     if not channel_retry_note(row=row, generation=generation, provider=provider, error=str(error)):
         return None
+    metrics.delivery_attempted(channel=row.channel, outcome="retry")
     return Retry(countdown=retry_delay(tries), kwargs=key, exc=error)
 
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from wallet.exceptions import InsufficientBalance
 from wallet.services import wallet_refund_channel, wallet_refund_reverse
 
+from .. import metrics
 from ..models import ChannelVerification, DeliveryAttempt, DeliveryStatus
 from .base import SendResult
 
@@ -197,6 +198,7 @@ def channel_delivery_report(*, provider_message_id: str, state: str, error: str 
         if row is None:
             return False
         _report_note(row=row, state=state, error=error)
+        metrics.delivery_reported(channel=row.channel, status=state)
         if state == DeliveryStatus.DELIVERED:
             row.delivery_status = DeliveryStatus.DELIVERED
             row.save(update_fields=["delivery_status", "updated_at"])
@@ -223,7 +225,8 @@ def channel_delivery_failed(*, row: ChannelVerification, generation: int) -> Non
     """Refund a generation that failed for good or never went out; a second call refunds nothing."""
     with transaction.atomic():
         _locked(row.pk)
-        wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=generation)
+        refund = wallet_refund_channel(session_id=row.session_id, channel=row.channel, generation=generation)
+        metrics.refund_posted(channel=row.channel, entry=refund)
 
 
 def channel_superseded(*, row: ChannelVerification, generation: int) -> None:
@@ -298,6 +301,7 @@ def channels_fail_undelivered(*, now: datetime, lease: timedelta) -> int:
             queued = _current(row.pk, row.generation).filter(delivery_status=DeliveryStatus.QUEUED)
             if queued.update(delivery_status=DeliveryStatus.FAILED, last_error=UNDELIVERED_REASON):
                 channel_delivery_failed(row=row, generation=row.generation)
+                metrics.delivery_attempted(channel=row.channel, outcome="undelivered")
                 failed += 1
     return failed
 

@@ -14,6 +14,7 @@ from otpservice.logging import codes_redacted
 from wallet.caps import spend_cap_check
 from wallet.services import wallet_charge
 
+from .. import metrics
 from ..conf import otp_setting
 from ..exceptions import InvalidToken, SessionNotFound
 from ..fraud.testrecipients import test_recipients_hold
@@ -59,10 +60,12 @@ def codes_issue(
     codes = sandbox_codes_issue(session=session, rows=rows) if session.sandbox else {}
     rows = save(rows)
     if session.sandbox:
+        metrics.codes_issued(rows=rows, sandbox=True)
         return rows, codes
     # Rows to the account's test recipients get their fixed code's hash here: never charged or queued.
     deliver = test_recipients_hold(account=account, session=session, rows=rows)
     rows_charge(account=account, session=session, rows=deliver)
+    metrics.codes_issued(rows=deliver, sandbox=False)
     for row in deliver:
         # Robust: a broker failure after commit is logged, not a 500 for a session that exists and
         # is charged; housekeeping refunds the unsent channel when the session ends.

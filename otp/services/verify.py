@@ -13,6 +13,7 @@ from accounts.models import Account
 from contacts.services import contact_record_verified
 from otpservice.errors import InvalidRequest
 
+from .. import metrics
 from ..exceptions import InvalidOtp, OtpExpired
 from ..fraud.guesses import guesses_open
 from ..hashing import check_code
@@ -35,6 +36,7 @@ def session_verify(*, account: Account, sandbox_only: bool, token: str, codes: d
     with transaction.atomic():
         session = session_for_token(account=account, sandbox_only=sandbox_only, token=token)
         outcome, error = _verify_locked(account=account, session=session, codes=codes)
+    metrics.verification_counted(codes=codes, outcome=outcome, error=error)
     # Raised after commit: the failed attempt and a status change must persist.
     if error is not None:
         raise error
