@@ -13,6 +13,11 @@ WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-4}"
 BEAT_SCHEDULE="${BEAT_SCHEDULE:-/tmp/otpservice-celerybeat-schedule}"
 BACKOFF_MAX=30
+# Every process of this stack counts into one directory, which /metrics adds up (docs/operations.md);
+# emptied first: files left by an earlier run would add its counts again.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/otpservice-metrics-$PORT}"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name "*.db" -delete
 # A run this long counts as healthy: the next restart waits 1 s again.
 HEALTHY_SECONDS=60
 
@@ -51,7 +56,7 @@ trap 'stop; exit 0' INT TERM
 trap stop EXIT
 
 supervise web $BIN/gunicorn otpservice.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WEB_CONCURRENCY" \
-  --access-logfile - &
+  --config python:otpservice.gunicorn_conf --access-logfile - &
 pids+=($!)
 # Gossip and mingle subscribe on the consumer's broker connection, which celery 5.7.0 cannot lose
 # safely (otpservice/settings/base.py, remote control); a single-host stack needs neither.

@@ -76,7 +76,8 @@ def worker_main_pids(stack_pid: int) -> list[int]:
 
 
 @pytest.fixture
-def stack(redis_url, tmp_path):
+def stack(request, redis_url, tmp_path):
+    """The stack of `make stack`; `@pytest.mark.parametrize("stack", [{ENV: value}], indirect=True)` adds to its environment."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -93,6 +94,8 @@ def stack(redis_url, tmp_path):
         "WEB_CONCURRENCY": "1",
         "WORKER_CONCURRENCY": "1",
         "BEAT_SCHEDULE": str(tmp_path / "beat-schedule"),
+        "TMPDIR": str(tmp_path),
+        **getattr(request, "param", {}),
     }
     log = tmp_path / "stack.log"
     with open(log, "wb") as out:
@@ -141,3 +144,31 @@ def test_a_killed_worker_is_restarted_while_gunicorn_keeps_serving_and_term_stop
     stack.wait(timeout=STOP_TIMEOUT)
     wait_for(lambda: not group_members(stack.pid), timeout=STOP_TIMEOUT, what="every process to stop", logs=output)
     assert output().count("restarting in") == 1  # TERM stopped the processes; nothing was restarted
+
+
+METRICS_TOKEN = "stack-test-metrics-token"
+
+
+def scrape_sends(url: str) -> float:
+    request = urllib.request.Request(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        lines = response.read().decode().splitlines()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith("otp_sends_total{"))
+
+
+@pytest.mark.parametrize("stack", [{"WEB_CONCURRENCY": "2", "OTP_METRICS_TOKEN": METRICS_TOKEN}], indirect=True)
+def test_metrics_add_up_every_gunicorn_worker_of_the_stack(stack, account_keys):
+    def output() -> str:
+        return stack.log.read_text(errors="replace")
+
+    wait_for(lambda: status_of(f"{stack.url}/healthz") == 200, timeout=START_TIMEOUT, what="gunicorn", logs=output)
+    body = b'{"channels": ["email", "sms"], "recipients": {"email": "ada@example.com", "sms": "+14155552671"}}'
+    for _ in range(6):  # new connections, so both gunicorn workers answer some
+        request = urllib.request.Request(
+            f"{stack.url}/api/v1/otp/send", data=body, method="POST",
+            headers={"X-API-Key": account_keys.test_key, "Content-Type": "application/json", "Connection": "close"},
+        )
+        with urllib.request.urlopen(request, timeout=20) as response:
+            assert response.status == 200
+    # Whichever worker answers the scrape, it reports the stack's total: 6 sends of 2 codes.
+    assert [scrape_sends(stack.url) for _ in range(6)] == [12.0] * 6, output()
