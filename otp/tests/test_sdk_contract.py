@@ -194,4 +194,4 @@ def test_the_sdks_resources_this_service_does_not_offer_answer_not_found_naming_
     message, status_code, code, details = sendmator_error(status, body)
     assert (status_code, code) == (404, "not_found")
     assert "not offered by this service" in message and "/api/v1/otp/send" in message
-    assert details["supported"] == ["otp", "contacts", "wallet"]
+    assert details["supported"] == ["otp", "contacts", "wallet", "webhooks"]

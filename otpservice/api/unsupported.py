@@ -14,8 +14,8 @@ from otpservice.errors import NotFound, error_json_response
 
 SUPPORTED = (
     "OTP verification: POST /api/v1/otp/send, /api/v1/otp/verify and /api/v1/otp/resend, "
-    "GET /api/v1/otp/sessions; also /api/v1/otp/templates, /api/v1/contacts and /api/v1/wallet "
-    "(see /api/docs/)"
+    "GET /api/v1/otp/sessions; also /api/v1/otp/templates, /api/v1/contacts, /api/v1/wallet and "
+    "/api/v1/webhooks (see /api/docs/)"
 )
 
 # The SDK's resource, by the first segment of its path (src/resources/*.ts of sendmator-node).
@@ -33,7 +33,7 @@ def unsupported(request: HttpRequest, resource: str) -> JsonResponse:
     return error_json_response(
         NotFound(
             f"Not found: {RESOURCES[resource]} is not offered by this service, which offers {SUPPORTED}",
-            details={"path": request.path, "resource": resource, "supported": ["otp", "contacts", "wallet"]},
+            details={"path": request.path, "resource": resource, "supported": ["otp", "contacts", "wallet", "webhooks"]},
         )
     )
 
