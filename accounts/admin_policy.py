@@ -17,4 +17,17 @@ class AbusePolicyInline(admin.StackedInline):
             {"fields": ("sms_destinations", "whatsapp_destinations", "allowed_number_types")},
         ),
         ("Spend", {"fields": ("daily_spend_cap",)}),
+        (
+            "Fraud guard (docs/rate-limits.md: a mode per rule; blank is its default)",
+            {
+                "fields": (
+                    "high_risk_destinations_allowed",
+                    ("fraud_failed_verifications_mode", "fraud_failed_verifications"),
+                    ("fraud_recipient_sends_mode", "fraud_recipient_sends"),
+                    ("fraud_ip_countries_mode", "fraud_ip_countries"),
+                    "fraud_country_budget_mode",
+                    "fraud_blocklist_mode",
+                )
+            },
+        ),
     )
