@@ -23,7 +23,7 @@ from .decisions import decision_record
 from .exceptions import FraudEntryNotFound, ListEntryExists, RecipientBlocked
 from .models import FraudListEntry
 from .policy import fraud_policy_for
-from .rules import Mode, Rule
+from .rules import Mode, Rule, phone_country
 from .subjects import recipient_subject
 
 _PREFIX = re.compile(r"\+[1-9][0-9]{0,14}", re.ASCII)
@@ -125,6 +125,7 @@ def blocklist_check(*, account: Account, recipients: Mapping[str, str]) -> None:
             continue
         decision_record(
             account=account, rule=Rule.BLOCKLIST, mode=policy.mode(Rule.BLOCKLIST), channel=channel,
+            country="" if channel in EMAIL_CHANNELS else phone_country(recipients[channel]),
             recipient_hash=recipient_subject(channel=channel, recipient=recipients[channel]),
             detail=f"block list entry {verdict.entry.pk}",
         )
