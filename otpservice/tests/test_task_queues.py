@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from events.queues import WEBHOOK_QUEUE
 from otp.tasks import QUEUES
 from otp.tests.fake_fixtures import fake_sendgrid, fake_twilio  # noqa: F401 (fixtures: the worker delivers to them)
 from otp.tests.worker_support import wait_for, workers_fixture
@@ -16,10 +17,11 @@ DECLARED = {queue.name for queue in getattr(settings, "CELERY_TASK_QUEUES", ())}
 def test_every_queue_the_code_publishes_to_is_declared():
     published = {
         *QUEUES.values(),  # deliver_code, one queue per channel
+        WEBHOOK_QUEUE,  # events.deliver_webhook
         app.conf.task_default_queue,  # any task published without a queue
         *(entry["options"]["queue"] for entry in settings.CELERY_BEAT_SCHEDULE.values()),
     }
-    assert published == DECLARED == {"otp.email", "otp.sms", "otp.whatsapp", "otp.default"}
+    assert published == DECLARED == {"otp.email", "otp.sms", "otp.whatsapp", "otp.default", "events.webhooks"}
     assert {queue.name for queue in app.conf.task_queues or ()} == DECLARED
 
 
