@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AbusePolicy, ApiKey
 from accounts.tests.test_admin_keys import management
+from otp.fraud.models import FraudListEntry, TestRecipient
 from templates_app.models import OTPTemplate
 from wallet.models import Price, Wallet
 
@@ -134,3 +135,17 @@ def test_the_audit_log_is_read_only_in_admin(admin_client, account):
     assert admin_client.post(reverse("admin:auditlog_logentry_change", args=[entry.pk]), {}).status_code == 403
     assert admin_client.post(reverse("admin:auditlog_logentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     assert LogEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_block_list_entries_and_test_recipients_are_audited_without_the_fixed_code(api):
+    listed = api.post("/api/v1/otp/blocklist", {"value": "+4479"})
+    assert listed.status_code == 201, listed.content
+    added = api.post("/api/v1/otp/test-recipients", {"recipient": "reviewer@example.com", "code": "246810"})
+    assert added.status_code == 201, added.content
+    (block,) = entries_for(FraudListEntry)
+    assert block.action == LogEntry.Action.CREATE and block.changes["value"] == ["None", "+4479"]
+    (reviewer,) = entries_for(TestRecipient)
+    assert reviewer.changes["recipient"] == ["None", "reviewer@example.com"]
+    sealed = TestRecipient.objects.get().code_sealed
+    logged = everything_logged()
+    assert "code_sealed" not in logged and sealed not in logged and "246810" not in logged

@@ -92,6 +92,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "model": "events.WebhookEndpoint",
         "exclude_fields": ["secret_sealed", "previous_secret_sealed", "previous_secret_expires_at", "updated_at"],
     },
+    {"model": "otp.FraudListEntry"},
+    # The fixed code is sealed (code_sealed) and never recorded; code_length is.
+    {"model": "otp.TestRecipient", "exclude_fields": ["code_sealed"]},
     {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": ["groups"]},
     {"model": "auth.Group", "m2m_fields": ["permissions"]},
 )
