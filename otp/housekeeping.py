@@ -6,6 +6,7 @@ from django.conf import settings
 
 from .conf import otp_setting
 from .delivery.state import channels_fail_undelivered
+from .fraud.windows import hits_purge
 from .lifecycle import lapsed_q
 from .models import (
     IdempotencyRecord,
@@ -53,6 +54,7 @@ def housekeeping_run(*, now: datetime) -> HousekeepingResult:
     purged_idempotency, _ = IdempotencyRecord.objects.filter(created_at__lt=idempotency_cutoff).delete()
     purged_outbox, _ = OutboxMessage.objects.filter(created_at__lt=cutoff).delete()
     purged_sessions = sessions_purge(cutoff=cutoff)
+    hits_purge(now=now)  # the fraud guard's counted events, once out of their 24 h window
     return HousekeepingResult(
         expired=expired,
         undelivered=undelivered,

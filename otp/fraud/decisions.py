@@ -8,9 +8,10 @@ its transaction. Without a collector (services called directly) a decision is wr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from django.utils import timezone
 
@@ -20,8 +21,22 @@ from otpservice.errors import DATABASE_UNAVAILABLE
 from .models import FraudDecision
 
 logger = logging.getLogger("otp.fraud")
+T = TypeVar("T")
 
 _pending: ContextVar[list[FraudDecision] | None] = ContextVar("otp_fraud_decisions", default=None)
+# Reads asked twice in one request (the lists, by the block list and by the screen; the test
+# recipients, by the screen and by codes_issue) are answered once: a cache that lives as long as
+# the request's collector, and does nothing without one.
+_memo: ContextVar[dict | None] = ContextVar("otp_fraud_memo", default=None)
+
+
+def memoized(key: tuple, compute: Callable[[], T]) -> T:
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def decision_record(
@@ -50,12 +65,13 @@ def decision_record(
 @contextmanager
 def decisions_kept() -> Iterator[None]:
     """Collect the decisions made inside, and write them when the block ends, however it ends."""
-    token = _pending.set([])
+    token, memo_token = _pending.set([]), _memo.set({})
     try:
         yield
     finally:
         pending = _pending.get() or []
         _pending.reset(token)
+        _memo.reset(memo_token)
         if pending:
             try:
                 FraudDecision.objects.bulk_create(pending)

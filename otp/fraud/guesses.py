@@ -28,7 +28,7 @@ from .decisions import decision_record
 from .policy import fraud_policy_for
 from .rules import Mode, Rule, phone_country, seconds_until
 from .subjects import recipient_subject
-from .windows import hit_add, hit_counts, subjects_lock, window_frees_at
+from .windows import hit_counts, hits_add, subjects_lock, window_frees_at
 
 RULE = Rule.RECIPIENT_FAILED_VERIFICATIONS
 NOT_CHECKED = {"success": False, "message": "Not checked: recipient locked after too many failed verifications"}
@@ -67,7 +67,7 @@ class GuessGuard:
         # The codes are compared in order until the session's attempts run out: the wrong ones are
         # the first `wrong` failures among those compared (the rest were not compared at all).
         failed = [channel for channel in self.checkable if channel in results and not results[channel]["success"]]
-        exhausted = set()
+        exhausted, added = set(), {}
         for channel in failed[:wrong]:
             subject = self.subjects[channel]
             if self.counts.get(subject, 0) >= self.cap:  # record mode, already over: keep the count bounded
@@ -76,10 +76,12 @@ class GuessGuard:
                     detail=f"failed verification beyond {self.cap} in 24 h",
                 )
                 continue
-            hit_add(account=self.account, rule=RULE, subject=subject, now=self.now)
+            added[subject] = added.get(subject, 0) + 1
             self.counts[subject] = self.counts.get(subject, 0) + 1
             if self.counts[subject] >= self.cap and self.mode == Mode.BLOCK:
                 exhausted.add(channel)
+        if added:
+            hits_add(account=self.account, rule=RULE, counts=added, now=self.now)
         if exhausted and session.status != SessionStatus.VERIFIED:
             _session_lock(session)
             _others_lock_on_commit(session=session, recipients={self.recipients[ch] for ch in exhausted})
@@ -88,14 +90,17 @@ class GuessGuard:
 def guesses_open(*, account: Account, session: OTPSession, rows: list, codes: dict[str, str], now: datetime) -> GuessGuard:
     """The guard of one verify, under the session's row lock (see the module docstring)."""
     guard = GuessGuard(account=account, session=session, now=now, given=list(codes), checkable=dict(codes))
+    if session.sandbox:
+        return guard
     policy = fraud_policy_for(account)
-    if session.sandbox or not policy.on(RULE):
+    if not policy.on(RULE):
         return guard
     guard.mode, guard.cap = policy.mode(RULE), policy.thresholds[RULE]
     guard.recipients = {row.channel: row.recipient for row in rows}
     guard.subjects = {row.channel: recipient_subject(channel=row.channel, recipient=row.recipient) for row in rows}
     subjects_lock(account=account, keys=[(RULE, subject) for subject in guard.subjects.values()])
-    guard.counts = hit_counts(account=account, rule=RULE, subjects=guard.subjects.values(), now=now)
+    counts = hit_counts(account=account, wanted=[(RULE, subject) for subject in guard.subjects.values()], now=now)
+    guard.counts = {subject: count for (_rule, subject, _detail), count in counts.items()}
     over = [ch for ch, subject in guard.subjects.items() if guard.counts.get(subject, 0) >= guard.cap]
     if over:
         channel = over[0]

@@ -19,7 +19,7 @@ from otpservice.errors import InvalidRequest
 from otpservice.recipients import EMAIL_CHANNELS, canonical_email
 
 from ..validation import RecipientError, normalize_email
-from .decisions import decision_record
+from .decisions import decision_record, memoized
 from .exceptions import FraudEntryNotFound, ListEntryExists, RecipientBlocked
 from .models import FraudListEntry
 from .policy import fraud_policy_for
@@ -77,7 +77,13 @@ class Verdict:
 
 
 def lists_verdicts(*, account: Account, recipients: Mapping[str, str]) -> dict[str, Verdict]:
-    """channel -> the list decision for its recipient (channels no entry covers are absent); one query."""
+    """channel -> the list decision for its recipient (channels no entry covers are absent); one query
+    (none when the request asked already)."""
+    key = ("lists", account.pk, tuple(sorted(recipients.items())))
+    return memoized(key, lambda: _verdicts(account=account, recipients=recipients))
+
+
+def _verdicts(*, account: Account, recipients: Mapping[str, str]) -> dict[str, Verdict]:
     candidates = {channel: match_candidates(channel=channel, recipient=r) for channel, r in recipients.items()}
     matches = {match for pairs in candidates.values() for match, _ in pairs}
     if not matches:

@@ -21,6 +21,7 @@ from ..conf import otp_setting
 from ..delivery.state import channels_held_for_test
 from ..hashing import hash_code
 from ..validation import RecipientError, normalize_email, normalize_phone
+from .decisions import memoized
 from .exceptions import FraudEntryNotFound, TestRecipientExists, TestRecipientLimit
 from .models import TestRecipient
 from .sealing import code_open, code_seal
@@ -77,7 +78,13 @@ def test_recipient_delete(*, account: Account, test_recipient_id: int) -> None:
 
 
 def test_recipients_for(*, account: Account, recipients: Mapping[str, str]) -> dict[str, TestRecipient]:
-    """channel -> the account's test recipient it sends to (one query; channels of others are absent)."""
+    """channel -> the account's test recipient it sends to (one query, none when the request asked
+    already; channels of others are absent)."""
+    key = ("tests", account.pk, tuple(sorted(recipients.items())))
+    return memoized(key, lambda: _test_recipients_for(account=account, recipients=recipients))
+
+
+def _test_recipients_for(*, account: Account, recipients: Mapping[str, str]) -> dict[str, TestRecipient]:
     wanted = {channel: (_kind(channel), canonical_recipient(channel=channel, recipient=r)) for channel, r in recipients.items()}
     if not wanted:
         return {}

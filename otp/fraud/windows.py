@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from accounts.models import Account
 
@@ -26,37 +26,43 @@ def _lock_id(key: str) -> int:
 
 
 def subjects_lock(*, account: Account, keys: Iterable[tuple[str, str]]) -> None:
-    """Take the advisory locks of (rule, subject) pairs until the transaction ends, in one order
-    (sorted) so two requests needing the same locks never wait for each other in a cycle."""
+    """Take the advisory locks of (rule, subject) pairs until the transaction ends, in one statement
+    and in one order (sorted), so two requests needing the same locks never wait in a cycle."""
     if not connection.in_atomic_block:
         raise RuntimeError("fraud counters must run inside the caller's transaction")
-    if connection.vendor != "postgresql":
-        return
     ids = sorted({_lock_id(f"{account.pk}|{rule}|{subject}") for rule, subject in keys})
+    if connection.vendor != "postgresql" or not ids:
+        return
     with connection.cursor() as cursor:
-        for lock_id in ids:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(id)) FROM (SELECT unnest(%s::bigint[]) AS id ORDER BY id) AS ids", [ids]
+        )
 
 
 def hits(*, account: Account, rule: str, subject: str, now: datetime):
     return FraudHit.objects.filter(account=account, rule=rule, subject=subject, created_at__gt=now - WINDOW)
 
 
-def hit_counts(*, account: Account, rule: str, subjects: Iterable[str], now: datetime) -> dict[str, int]:
-    """Hits per subject in the window (subjects with none are absent)."""
+def hit_counts(*, account: Account, wanted: Iterable[tuple[str, str]], now: datetime) -> dict[tuple[str, str, str], int]:
+    """(rule, subject, detail) -> hits in the window, for every (rule, subject) wanted, in one query."""
+    query = Q()
+    for rule, subject in set(wanted):
+        query |= Q(rule=rule, subject=subject)
+    if not query:
+        return {}
     rows = (
-        FraudHit.objects.filter(account=account, rule=rule, subject__in=set(subjects), created_at__gt=now - WINDOW)
-        .values("subject")
+        FraudHit.objects.filter(query, account=account, created_at__gt=now - WINDOW)
+        .values("rule", "subject", "detail")
         .annotate(count=Count("id"))
     )
-    return {row["subject"]: row["count"] for row in rows}
+    return {(row["rule"], row["subject"], row["detail"]): row["count"] for row in rows}
 
 
-def hit_add(*, account: Account, rule: str, subject: str, now: datetime, count: int = 1) -> None:
-    """Count `count` events; the subject's rows older than the window go at the same time."""
-    FraudHit.objects.filter(account=account, rule=rule, subject=subject, created_at__lte=now - WINDOW).delete()
+def hits_add(*, account: Account, rule: str, counts: dict[str, int], now: datetime) -> None:
+    """Count events: `counts` maps each subject to how many (one insert for all)."""
     FraudHit.objects.bulk_create(
-        [FraudHit(account=account, rule=rule, subject=subject, created_at=now) for _ in range(count)]
+        [FraudHit(account=account, rule=rule, subject=subject, created_at=now)
+         for subject, count in counts.items() for _ in range(count)]
     )
 
 
@@ -71,5 +77,5 @@ def window_frees_at(*, account: Account, rule: str, subject: str, now: datetime,
 
 
 def hits_purge(*, now: datetime) -> int:
-    """Delete every hit older than the window (subjects never seen again keep theirs otherwise)."""
+    """Delete every hit older than the window: housekeeping runs it (otp.housekeeping)."""
     return FraudHit.objects.filter(created_at__lte=now - WINDOW).delete()[0]
