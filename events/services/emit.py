@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +15,7 @@ from accounts.models import Account
 from ..enqueue import deliveries_enqueue
 from ..exceptions import DeliveryInProgress, WebhookDisabled
 from ..models import DeliveryStatus, Event, WebhookDelivery
-from ..selectors import delivery_get, endpoints_subscribed, webhook_get
+from ..selectors import delivery_get, endpoints_active, webhook_get
 from ..types import EventType
 from .delivery import LEASE
 
@@ -52,28 +54,64 @@ def _payload(data: dict) -> dict:
     return payload
 
 
-def event_emit(*, account_id, type: str, data: dict, now: datetime | None = None) -> Event:
-    """Write the event and one pending delivery per active endpoint subscribed to `type`, in the
-    caller's transaction; the deliveries are queued when it commits (and never if it rolls back).
+@dataclass(frozen=True)
+class EventSpec:
+    """One event to emit: its account, its type and its data (the keys of REQUIRED_KEYS and OPTIONAL_KEYS)."""
+
+    account_id: Any
+    type: str
+    data: dict
+
+
+def events_emit(*, events: list[EventSpec], now: datetime | None = None) -> list[Event]:
+    """Write each event some active endpoint of its account subscribes to, with one pending delivery
+    per such endpoint, in the caller's transaction; the deliveries are queued when it commits (and
+    never if it rolls back). Returns the events written, in order.
+
+    An event no endpoint takes is checked and dropped: it could never be delivered (an endpoint
+    made later does not receive earlier events), so writing it would only grow the outbox. Hence a
+    batch with no subscribed endpoint costs one query (the endpoints of its accounts), and one with
+    some costs three (that read, one insert of events, one of deliveries), whatever its size.
+    """
+    checked = []
+    for spec in events:
+        if spec.type not in EventType.values:
+            raise EventDataInvalid(f"unknown event type {spec.type!r}")
+        checked.append((spec, _payload(spec.data)))
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_emit must run inside the transaction of the change it describes")
+    if not checked:
+        return []
+    now = now or timezone.now()
+    endpoints = endpoints_active(account_ids={spec.account_id for spec, _ in checked})
+    written: list[tuple[Event, list]] = []
+    for spec, payload in checked:
+        subscribed = [endpoint for endpoint in endpoints.get(str(spec.account_id), ()) if endpoint.subscribes(spec.type)]
+        if subscribed:
+            event = Event(account_id=spec.account_id, type=spec.type, data=payload, created_at=now)
+            written.append((event, subscribed))
+    if not written:
+        return []
+    Event.objects.bulk_create([event for event, _ in written])
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(event=event, endpoint_id=endpoint.pk, next_attempt_at=now, queued_at=now, created_at=now)
+        for event, subscribed in written
+        for endpoint in subscribed
+    )
+    # robust: the caller's change is committed whatever the broker does; the sweep covers it.
+    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[d.pk for d in deliveries]), robust=True)
+    return [event for event, _ in written]
+
+
+def event_emit(*, account_id, type: str, data: dict, now: datetime | None = None) -> Event | None:
+    """One event (see events_emit): the Event written, or None when no active endpoint of the
+    account subscribes to `type` (nothing is written then).
 
     `data`: session_id, status and sandbox; optionally channel, delivery_status, metadata, reason
     (why, for channel.fallback and channel.failed) and next_channel.
     """
-    if type not in EventType.values:
-        raise EventDataInvalid(f"unknown event type {type!r}")
-    payload = _payload(data)
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("event_emit must run inside the transaction of the change it describes")
-    now = now or timezone.now()
-    event = Event.objects.create(account_id=account_id, type=type, data=payload, created_at=now)
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(event=event, endpoint_id=endpoint.pk, next_attempt_at=now, queued_at=now, created_at=now)
-        for endpoint in endpoints_subscribed(account_id=account_id, type=type)
-    )
-    if deliveries:
-        # robust: the caller's change is committed whatever the broker does; the sweep covers it.
-        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[d.pk for d in deliveries]), robust=True)
-    return event
+    written = events_emit(events=[EventSpec(account_id=account_id, type=type, data=data)], now=now)
+    return written[0] if written else None
 
 
 def delivery_redeliver(*, account: Account, endpoint_id, delivery_id, now: datetime | None = None) -> WebhookDelivery:

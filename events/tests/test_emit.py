@@ -6,7 +6,14 @@ from django.db import transaction
 
 from accounts.services import account_create
 from events.models import Event, WebhookDelivery
-from events.services import EventDataInvalid, event_emit, webhook_create, webhook_update
+from events.services import (
+    EventDataInvalid,
+    EventSpec,
+    event_emit,
+    events_emit,
+    webhook_create,
+    webhook_update,
+)
 from events.types import EventType
 
 from .conftest import SESSION_DATA
@@ -29,8 +36,36 @@ def test_only_active_endpoints_subscribed_to_the_type_of_that_account_get_a_deli
     assert [d.endpoint_id for d in WebhookDelivery.objects.filter(event=event)] == [sent.pk]
     event = emit(account, EventType.SESSION_VERIFIED)
     assert [d.endpoint_id for d in WebhookDelivery.objects.filter(event=event)] == [verified.pk]
-    assert not WebhookDelivery.objects.filter(event=emit(account, EventType.SESSION_EXPIRED)).exists()
-    assert Event.objects.filter(account=account).count() == 3  # the outbox keeps events with no endpoint
+    assert emit(account, EventType.SESSION_EXPIRED) is None  # no endpoint takes it: nothing is written
+    assert Event.objects.filter(account=account).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_event_nobody_subscribes_to_costs_one_query_and_writes_nothing(account, django_assert_num_queries):
+    webhook_create(account=account, url="http://127.0.0.1:9/x", events=["channel.sent"])
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert event_emit(account_id=account.pk, type=EventType.SESSION_CREATED, data=SESSION_DATA) is None
+    assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_over_several_accounts_reads_endpoints_once_and_inserts_once(account, django_assert_num_queries):
+    other = account_create(name="Other").account
+    mine = webhook_create(account=account, url="http://127.0.0.1:9/a", events=["session.expired"]).endpoint
+    theirs = webhook_create(account=other, url="http://127.0.0.1:9/b", events=EventType.values).endpoint
+    batch = [
+        EventSpec(account_id=account.pk, type=EventType.SESSION_EXPIRED, data=SESSION_DATA),
+        EventSpec(account_id=account.pk, type=EventType.CHANNEL_SENT, data=SESSION_DATA),  # not taken
+        EventSpec(account_id=str(other.pk), type=EventType.SESSION_EXPIRED, data=SESSION_DATA),
+    ]
+    with transaction.atomic(), django_assert_num_queries(3):  # endpoints, events, deliveries
+        written = events_emit(events=batch)
+    assert [(str(event.account_id), event.type) for event in written] == [
+        (str(account.pk), "session.expired"), (str(other.pk), "session.expired"),
+    ]
+    assert sorted((d.event_id, d.endpoint_id) for d in WebhookDelivery.objects.all()) == sorted(
+        [(written[0].pk, mine.pk), (written[1].pk, theirs.pk)]
+    )
 
 
 @pytest.mark.django_db
@@ -48,7 +83,7 @@ def test_the_data_is_only_the_documented_keys_so_never_a_code_or_a_hash(account)
 
 
 @pytest.mark.django_db
-def test_sandbox_events_flow_flagged_and_the_data_is_normalised(account):
+def test_sandbox_events_flow_flagged_and_the_data_is_normalised(account, endpoint):
     fallback = {
         "session_id": "s-1", "status": "PENDING", "sandbox": True, "channel": "whatsapp",
         "delivery_status": "FAILED", "reason": "not delivered within 60 s", "next_channel": "sms",
