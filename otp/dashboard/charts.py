@@ -90,6 +90,14 @@ def statuses_chart(dashboard: Dashboard) -> SafeString:
     return _svg(chart)
 
 
+def fraud_chart(dashboard: Dashboard) -> SafeString:
+    chart = pygal.HorizontalStackedBar(title="Fraud guard decisions per rule", **COMMON)
+    chart.x_labels = list(dashboard.fraud)
+    for mode in ("block", "record"):
+        chart.add(mode, [modes.get(mode, 0) for modes in dashboard.fraud.values()])
+    return _svg(chart)
+
+
 def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:
     return {
         "sends": sends_chart(dashboard),
@@ -97,4 +105,5 @@ def dashboard_charts(dashboard: Dashboard) -> dict[str, SafeString]:
         "failures": failures_chart(dashboard),
         "spend": spend_chart(dashboard),
         "statuses": statuses_chart(dashboard),
+        "fraud": fraud_chart(dashboard),
     }

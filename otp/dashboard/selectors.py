@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from accounts.models import Account
 
 from ..channels import CHANNEL_NAMES
+from ..fraud.models import FraudDecision
 from ..lifecycle import status_q
 from ..models import OTPSession, SessionStatus
 from .aggregates import ChannelDay, span_aggregates
@@ -48,6 +49,7 @@ class Dashboard:
     spend: list[int]  # charges minus refunds per day, 1/10,000 units
     statuses: dict[str, int]
     live_from: date  # days from here on were aggregated live
+    fraud: dict[str, dict[str, int]]  # rule -> mode (block, record) -> decisions in the window
 
 
 def _window(now: datetime) -> tuple[date, list[date]]:
@@ -107,6 +109,18 @@ def session_statuses(*, now: datetime, account_id=None) -> dict[str, int]:
     return {status: counted[status] for status in SessionStatus.values}
 
 
+def fraud_decisions(*, since: datetime, account_id=None) -> dict[str, dict[str, int]]:
+    """The fraud guard's decisions since `since`, per rule and mode: one GROUP BY over the
+    created_at index (decisions are written only when a rule blocks or would have)."""
+    decisions = FraudDecision.objects.filter(created_at__gte=since)
+    if account_id is not None:
+        decisions = decisions.filter(account_id=account_id)
+    counted: dict[str, dict[str, int]] = {}
+    for row in decisions.order_by().values("rule", "mode").annotate(n=Count("pk")):
+        counted.setdefault(row["rule"], {})[row["mode"]] = row["n"]
+    return dict(sorted(counted.items(), key=lambda item: -sum(item[1].values())))
+
+
 def dashboard_read(*, now: datetime, account_id=None) -> Dashboard:
     today, days = _window(now)
     live_from = _live_from(days, today)
@@ -128,6 +142,7 @@ def dashboard_read(*, now: datetime, account_id=None) -> Dashboard:
         ],
         statuses=session_statuses(now=now, account_id=account_id),
         live_from=live_from,
+        fraud=fraud_decisions(since=day_start(days[0]), account_id=account_id),
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Account
 from otpservice.errors import DATABASE_UNAVAILABLE
 
+from .. import metrics
 from .models import FraudDecision
 
 logger = logging.getLogger("otp.fraud")
@@ -55,6 +56,7 @@ def decision_record(
         recipient_hash=recipient_hash, ip=ip or None, detail=detail[:200], created_at=timezone.now(),
     )
     logger.info("Fraud guard %s: %s (%s) %s %s", mode, rule, channel or "-", country or "-", detail)
+    metrics.fraud_decision(mode=mode, rule=rule)
     pending = _pending.get()
     if pending is None:
         decision.save()

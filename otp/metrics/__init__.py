@@ -43,8 +43,8 @@ VERIFICATIONS = Counter(
 REFUNDS = Counter("otp_refunds", "Charges refunded for a code that failed or never went out.", ["channel"])
 FRAUD_DECISIONS = Counter(
     "otp_fraud_decisions",
-    "Decisions of the fraud guard (placeholder: nothing counts here until the guard lands).",
-    ["decision", "reason"],
+    "Decisions of the fraud guard that blocked (mode block) or would have (mode record), per rule.",
+    ["mode", "rule"],
 )
 
 
@@ -104,6 +104,6 @@ def _result(result: dict) -> str:
     return "not_checked" if result.get("message", "").startswith("Not checked") else "wrong"
 
 
-def fraud_decision(*, decision: str, reason: str) -> None:
-    """For the fraud guard (DESIGN §8), which is not built yet; nothing calls this today."""
-    _on_commit(lambda: FRAUD_DECISIONS.labels(decision, reason).inc())
+def fraud_decision(*, mode: str, rule: str) -> None:
+    """Counted at once: a decision is kept even when the request it refused rolls back."""
+    FRAUD_DECISIONS.labels(mode, rule).inc()

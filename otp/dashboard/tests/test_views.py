@@ -62,9 +62,9 @@ def test_the_page_draws_every_chart_inline_and_names_no_other_host(operator, acc
     })
     charge_at(NOW - timedelta(days=2), account=account, session=session, generations={"sms": 1})
     html = operator.get(URL).content.decode()
-    for chart in ("sends", "conversion", "failures", "spend", "statuses"):
+    for chart in ("sends", "conversion", "failures", "spend", "statuses", "fraud"):
         assert re.search(rf'id="chart-{chart}">\s*<svg ', html), chart
-    assert html.count("pygal-chart") >= 5 and html.count("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"chart-") == 5
+    assert html.count("pygal-chart") >= 6 and html.count("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"chart-") == 6
     assert set(re.findall(r"(?:https?:)?//[\w.-]+[^\s\"'<>)]*", html)) <= NAMESPACES
     charts = html[html.index('id="chart-sends"'):html.index("</body>")]
     assert "<script" not in charts.replace("&lt;script&gt;", "")
@@ -138,3 +138,29 @@ def test_the_number_of_queries_does_not_grow_with_the_sessions(operator, account
     RollupDay.objects.all().delete()
     assert _queries(operator) == few
     assert sum(map(sum, operator.get(URL).context["dashboard"].sends.values())) == 2020
+
+
+def test_fraud_decisions_are_counted_per_rule_and_mode_for_the_window_and_the_account(operator, account):
+    from conftest import funded_account
+    from otp.fraud.models import FraudDecision
+
+    other = funded_account("Beta").account
+    rows = [
+        (account, "blocklist", "block", NOW - timedelta(days=1)),
+        (account, "blocklist", "block", NOW - timedelta(days=29)),
+        (account, "country_budget", "record", NOW - timedelta(hours=2)),
+        (other, "blocklist", "block", NOW - timedelta(hours=3)),
+        (account, "blocklist", "block", NOW - timedelta(days=40)),  # before the window
+    ]
+    FraudDecision.objects.bulk_create(
+        FraudDecision(account=who, rule=rule, mode=mode, created_at=at) for who, rule, mode, at in rows
+    )
+    with time_machine.travel(NOW, tick=False):
+        everyone = operator.get(URL)
+        mine = operator.get(URL, {"account": str(account.pk)})
+
+    assert everyone.context["dashboard"].fraud == {"blocklist": {"block": 3}, "country_budget": {"record": 1}}
+    assert mine.context["dashboard"].fraud == {"blocklist": {"block": 2}, "country_budget": {"record": 1}}
+    html = mine.content.decode()
+    assert re.search(r'id="chart-fraud">\s*<svg ', html)
+    assert "<td>blocklist</td><td>2</td><td>0</td>" in html

@@ -97,6 +97,15 @@ def test_a_refused_verification_counts_the_refusals_code(sandbox_api, client, me
     assert moved == value(before, "otp_verifications_total", channel="email", outcome="already_verified") + 1
 
 
+def test_a_fraud_guard_refusal_is_counted_though_its_request_rolls_back(api, client, metrics_open):
+    assert api.post("/api/v1/otp/blocklist", {"value": "+33"}).status_code == 201
+    before = value(scrape(client), "otp_fraud_decisions_total", mode="block", rule="blocklist")
+    refused = api.post("/api/v1/otp/send", {"channels": ["sms"], "recipients": {"sms": "+33698765432"}})
+    assert refused.status_code == 403
+    after = value(scrape(client), "otp_fraud_decisions_total", mode="block", rule="blocklist")
+    assert after == before + 1
+
+
 def test_a_send_refused_for_its_balance_counts_nothing(db, client, metrics_open, django_capture_on_commit_callbacks):
     from rest_framework.test import APIClient
 
