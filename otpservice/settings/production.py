@@ -32,3 +32,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Persistent database connections (DESIGN.md §3, docs/operations.md): a new PostgreSQL connection per
+# request cost more than half of an authenticated GET (docs/benchmarks.md). Health checks make the
+# first request on a kept connection after a database restart reconnect instead of answering 503.
+# The DATABASE_URL's own conn_max_age / conn_health_checks, when given, win; DB_CONN_MAX_AGE=0
+# turns persistence off (e.g. behind PgBouncer in transaction mode).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))  # noqa: F405
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # noqa: F405

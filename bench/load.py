@@ -1,0 +1,54 @@
+"""wrk, run as a separate process against a server of the run; one figure per call."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+LUA = Path(__file__).resolve().parent / "lua"
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    first_non_2xx: str
+    socket_errors: int
+
+
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("bench: wrk is missing (apt-get install -y wrk)")
+    return path
+
+
+def run(
+    name: str, *, url: str, script: str, seconds: float, connections: int, threads: int = 1, **env: str
+) -> Figure:
+    """wrk -t threads -c connections -d seconds with bench/lua/<script>; env are BENCH_* variables."""
+    variables = {
+        **os.environ, "BENCH_LUA_DIR": str(LUA), "BENCH_THREADS": str(threads),
+        **{f"BENCH_{key.upper()}": str(value) for key, value in env.items()},
+    }
+    out = subprocess.run(
+        [wrk_path(), "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "30s",
+         "-s", str(LUA / script), url],
+        env=variables, capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed for {name}: {out.stdout}\n{out.stderr}")
+    line = next((line for line in out.stdout.splitlines() if line.startswith("BENCH_RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result for {name}: {out.stdout}\n{out.stderr}")
+    result = json.loads(line.removeprefix("BENCH_RESULT "))
+    return Figure(name=name, **{k: result[k] for k in (
+        "rps", "p50_ms", "p95_ms", "p99_ms", "requests", "non_2xx", "first_non_2xx", "socket_errors")})

@@ -1,0 +1,76 @@
+"""Measurements that are not a wrk run: the bcrypt ceiling and the worker's drain rate."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import bcrypt
+
+from bench.topology import Topology, psql
+
+
+def bcrypt_check_seconds(*, rounds: int, checks: int = 12) -> float:
+    """Median seconds of one bcrypt check at `rounds`, in this process (one core)."""
+    hashed = bcrypt.hashpw(b"0" * 64, bcrypt.gensalt(rounds=rounds))
+    times = []
+    for _ in range(checks):
+        start = time.perf_counter()
+        bcrypt.checkpw(b"0" * 64, hashed)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bcrypt_ceiling(*, rounds: int) -> tuple[float, float]:
+    """(checks per second the machine can do: cores ÷ one check, seconds of one check)."""
+    one = bcrypt_check_seconds(rounds=rounds)
+    return (os.cpu_count() or 1) / one, one
+
+
+def _post(url: str, key: str, body: dict) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-API-Key": key},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def drain_rate(*, topology: Topology, live_key: str, count: int, timeout: float = 300) -> dict:
+    """Queue `count` live sends with no worker running, start one worker, and time its deliveries.
+
+    The rate is taken from the attempts' own timestamps (first to last sent), so the worker's
+    start-up is not counted. The queue is emptied first: earlier figures left tasks in it.
+    """
+    topology.stop("worker")
+    topology.redis("FLUSHDB")
+    marker = psql("SELECT now()", database=topology.database)
+    tag = f"drain{os.getpid()}"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(
+            lambda n: _post(f"{topology.url}/api/v1/otp/send", live_key,
+                            {"channels": ["email"], "recipients": {"email": f"d{n}-{tag}@example.com"}}),
+            range(count),
+        ))
+    if any(status != 200 for status in statuses):
+        raise RuntimeError(f"drain sends answered {sorted(set(statuses))}")
+    topology.start_worker()
+    deadline = time.monotonic() + timeout
+    # The marker is PostgreSQL's own timestamp.
+    spans = "SELECT count(*), coalesce(extract(epoch FROM max(attempted_at) - min(attempted_at)), 0)"
+    query = f"{spans} FROM otp_deliveryattempt WHERE outcome = 'sent' AND attempted_at > '{marker}'"  # noqa: S608
+    while True:
+        sent, span = psql(query, database=topology.database).split("|")
+        if int(sent) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    memory = topology.memory()
+    topology.stop("worker")
+    sent, span = int(sent), float(span)
+    return {
+        "deliveries": sent, "seconds": span, "rate": (sent - 1) / span if span > 0 else 0.0,
+        "complete": sent >= count, "memory": {k: v for k, v in memory.items() if k.startswith("worker")},
+    }

@@ -1,0 +1,155 @@
+"""The service on its production topology, measured side by side with its own baselines and a peer.
+
+    make bench-stack                       # about 5 minutes: every figure for 10 s
+    BENCH_ARGS="--scale" make bench-stack  # adds 1k / 100k / 1M sessions (several more minutes)
+    .venv/bin/python bench/stack.py --seconds 30 --record   # longer; appends to docs/benchmarks.md
+
+Starts gunicorn (2 workers) and, for the drain, one Celery worker, with production settings and
+throw-away secrets, on a database of its own (otp_bench_<pid>) and Redis db 2; drives them with wrk
+from another process; prints every figure with its ratio to the baseline measured next to it.
+See docs/benchmarks.md for what each figure means.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import load, measure, report, seed  # noqa: E402
+from bench.peer import Peer  # noqa: E402
+from bench.topology import Topology  # noqa: E402
+
+LIST_QUERY = "/api/v1/otp/sessions?status=PENDING&channel=email&limit=20"
+LEVELS = {"1k": 1_000, "100k": 100_000, "1M": 1_000_000}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10, help="duration of each figure (default 10)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("OTP_BCRYPT_ROUNDS", "10")))
+    parser.add_argument("--no-peer", action="store_true", help="skip django-phone-verify")
+    parser.add_argument("--scale", nargs="?", const="1k,100k,1M", default="", help="levels, e.g. 1k,100k,1M")
+    parser.add_argument("--record", action="store_true", help="append the results to docs/benchmarks.md")
+    args = parser.parse_args()
+
+    name = f"otp_bench_{os.getpid()}"
+    topology = Topology(name=name, extra_env={"OTP_BCRYPT_ROUNDS": str(args.rounds)})
+    peer = None if args.no_peer else Peer(database=f"{name}_peer")
+    work = Path(tempfile.mkdtemp(prefix="otp-bench-files-"))
+    results = report.Results(command=" ".join(["bench/stack.py", *sys.argv[1:]]), seconds=args.seconds,
+                             connections=args.connections, rounds=args.rounds)
+    try:
+        topology.create()
+        if peer is not None:
+            results.peer_version = peer.install()
+            peer.start()
+        topology.start_web()
+        _run(topology, peer, results, args, work)
+    finally:
+        topology.close()
+        if peer is not None:
+            peer.close()
+    text = report.render(results)
+    print(text)
+    if args.record:
+        report.append(text)
+
+
+def _fig(name: str, url: str, script: str, args, **env) -> load.Figure:
+    figure = load.run(name, url=url, script=script, seconds=args.seconds, connections=args.connections, **env)
+    print(f"  {name}: {figure.rps:.1f}/s p50 {figure.p50_ms:.1f} ms, p99 {figure.p99_ms:.1f} ms"
+          + (f" ({figure.non_2xx} non-2xx, first {figure.first_non_2xx})" if figure.non_2xx else ""), flush=True)
+    return figure
+
+
+def _pool(topology, account, *, count, work, name, with_codes, rounds) -> Path:
+    return seed.live_sessions(topology=topology, account_id=account["account_id"], count=count,
+                              path=work / f"{name}.txt", with_codes=with_codes, rounds=rounds, tag=name)
+
+
+def _run(topology: Topology, peer: Peer | None, results: report.Results, args, work: Path) -> None:
+    url, fig = topology.url, results.figures
+    account = seed.account_create(topology, name="bench")
+    live, test = account["api_key"], account["test_api_key"]
+    seed.history_add(database=topology.database, account_id=account["account_id"], count=1000)
+    one = _pool(topology, account, count=1, work=work, name="one", with_codes=False, rounds=args.rounds)
+    session_id = seed.session_ids(one)[0]
+    print(f"bench: {url}, database {topology.database}; {args.seconds:g} s per figure", flush=True)
+    load.run("warm-up", url=url, script="get.lua", seconds=2, connections=args.connections, path="/healthz")
+
+    fig["healthz"] = _fig("healthz", url, "get.lua", args, path="/healthz")
+    fig["session GET"] = _fig("session GET", url, "get.lua", args, path=f"/api/v1/otp/sessions/{session_id}", key=live)
+    fig["sessions list"] = _fig("sessions list (status, channel, 20 a page)", url, "get.lua", args,
+                                path=LIST_QUERY, key=live)
+    fig["send sandbox"] = _fig("send sandbox (1 code hashed in the request)", url, "send.lua", args, key=test,
+                               tag=f"sb{os.getpid()}")
+    fig["send live"] = _fig("send live (web alone)", url, "send.lua", args, key=live, tag=f"lv{os.getpid()}")
+    if peer is not None:
+        fig["peer register"] = _fig("django-phone-verify register", peer.url, "peer.lua", args)
+    # Verify and resend consume sessions: pools large enough not to wrap in the measured seconds.
+    results.ceiling, results.check_seconds = measure.bcrypt_ceiling(rounds=args.rounds)
+    verify_count = int(results.ceiling * args.seconds * 1.5) + 100
+    verify_file = _pool(topology, account, count=verify_count, work=work, name="verify", with_codes=True,
+                        rounds=args.rounds)
+    results.ceiling, results.check_seconds = measure.bcrypt_ceiling(rounds=args.rounds)  # right before
+    fig["verify"] = _fig("verify (1 code, right)", url, "tokens.lua", args, key=live, path="/api/v1/otp/verify",
+                         file=verify_file)
+    if peer is not None:
+        peer_file = peer.verify_pool(count=int(600 * args.seconds), path=work / "peer-verify.txt")
+        fig["peer verify"] = _fig("django-phone-verify verify", peer.url, "peer.lua", args, file=peer_file)
+    resend_file = _pool(topology, account, count=int(400 * args.seconds), work=work, name="resend",
+                        with_codes=False, rounds=args.rounds)
+    fig["resend"] = _fig("resend live", url, "tokens.lua", args, key=live, path="/api/v1/otp/resend",
+                         file=resend_file)
+    fig["healthz (again)"] = _fig("healthz (again)", url, "get.lua", args, path="/healthz")
+    results.memory = {**topology.memory(), **(peer.memory() if peer else {})}
+
+    results.ceiling_drain, _ = measure.bcrypt_ceiling(rounds=args.rounds)
+    drain_count = max(50, int(results.ceiling_drain * args.seconds * 1.5))
+    print(f"bench: drain of {drain_count} queued live sends by one worker …", flush=True)
+    results.drain = measure.drain_rate(topology=topology, live_key=live, count=drain_count)
+    print(f"  drain: {results.drain['rate']:.1f}/s against a ceiling of {results.ceiling_drain:.1f}/s", flush=True)
+
+    if args.scale:
+        _scale(topology, results, args, work, [level.strip() for level in args.scale.split(",")])
+
+
+def _scale(topology: Topology, results: report.Results, args, work: Path, levels: list[str]) -> None:
+    """Send, verify and list for one account holding each level's number of sessions."""
+    url = topology.url
+    account = seed.account_create(topology, name="scale")
+    held = 0
+    for level in levels:
+        target = LEVELS[level] if level in LEVELS else int(level)
+        seconds = seed.history_add(database=topology.database, account_id=account["account_id"], count=target - held)
+        held = max(held, target)
+        print(f"bench: scale {level}: {target} sessions seeded ({seconds:.0f} s)", flush=True)
+        ceiling, _ = measure.bcrypt_ceiling(rounds=args.rounds)
+        pool = _pool(topology, account, count=int(ceiling * args.seconds * 1.5) + 100, work=work,
+                     name=f"scale-verify-{level}", with_codes=True, rounds=args.rounds)
+        row = {"sessions": topology_count(topology, account)}
+        time.sleep(1)
+        row["list"] = _fig(f"[{level}] sessions list", url, "get.lua", args, path=LIST_QUERY, key=account["api_key"])
+        row["verify"] = _fig(f"[{level}] verify", url, "tokens.lua", args, key=account["api_key"],
+                             path="/api/v1/otp/verify", file=pool)
+        row["send"] = _fig(f"[{level}] send live", url, "send.lua", args, key=account["api_key"],
+                           tag=f"sc{level}{os.getpid()}")
+        results.scale[level] = row
+
+
+def topology_count(topology: Topology, account: dict) -> int:
+    from bench.topology import psql
+
+    query = f"SELECT count(*) FROM otp_otpsession WHERE account_id = '{account['account_id']}'"  # noqa: S608
+    return int(psql(query,
+                    database=topology.database))
+
+
+if __name__ == "__main__":
+    main()
