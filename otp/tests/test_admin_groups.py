@@ -15,6 +15,9 @@ OPERATOR_PERMISSIONS = {
     "otp.view_otpsession", "otp.view_channelverification", "otp.view_deliveryattempt", "otp.view_outboxmessage",
     "wallet.view_wallet", "wallet.view_ledgerentry", "wallet.view_price", "contacts.view_contact",
     "accounts.view_account", "accounts.view_abusepolicy",
+    # accounts 0006: what came after the groups, read only.
+    "otp.view_frauddecision", "otp.view_fraudlistentry", "otp.view_testrecipient", "events.view_webhookendpoint",
+    "events.view_event", "events.view_webhookdelivery", "events.view_deliveryattempt", "contacts.view_contacttag",
 }
 EDITOR_PERMISSIONS = {
     "templates_app.view_otptemplate", "templates_app.add_otptemplate", "templates_app.change_otptemplate",
@@ -142,3 +145,10 @@ def test_template_editors_open_templates_and_nothing_else(editor, world):
     index = editor.get(reverse("admin:index")).content.decode()
     assert "/admin/templates_app/" in index
     assert "/admin/otp/otpsession/" not in index and "/admin/wallet/" not in index and "/admin/accounts/" not in index
+
+
+def test_operators_read_fraud_decisions_and_webhook_deliveries_but_change_neither(operator, world):
+    assert status(operator, "otp_frauddecision_changelist") == 200
+    assert status(operator, "events_webhookdelivery_changelist") == 200
+    assert status(operator, "events_webhookendpoint_add") == 403
+    assert status(operator, "otp_testrecipient_add") == 403
