@@ -1,11 +1,13 @@
-"""Periodic housekeeping: expire stale sessions in one bulk update, purge old rows."""
+"""Periodic housekeeping: expire stale sessions in bounded batches (with their events), purge old rows."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from .conf import otp_setting
 from .delivery.state import channels_fail_undelivered
+from .emission import SESSION_FIELDS, EventType, sessions_events
 from .fraud.windows import hits_purge
 from .lifecycle import lapsed_q
 from .models import (
@@ -15,6 +17,8 @@ from .models import (
     SessionStatus,
 )
 
+# Lapsed sessions are expired this many at a time, each batch with its events in one transaction.
+EXPIRE_BATCH = 500
 # Old sessions are deleted this many at a time: each batch (with its cascade) is one short transaction.
 PURGE_BATCH = 1000
 
@@ -29,9 +33,28 @@ class HousekeepingResult:
 
 
 def sessions_expire(*, now: datetime) -> int:
-    return OTPSession.objects.filter(lapsed_q(now)).update(
-        status=SessionStatus.EXPIRED
-    )
+    """Write EXPIRED on live sessions past expires_at, EXPIRE_BATCH at a time, each batch one short
+    transaction with its session.expired events: one SELECT … FOR UPDATE SKIP LOCKED of the batch
+    (a session a verify or resend holds now is left to it, or to the next run), one UPDATE, and one
+    read of the batch's accounts' webhook endpoints (plus two inserts when some subscribe)."""
+    expired = 0
+    lapsed = OTPSession.objects.filter(lapsed_q(now)).order_by("pk").only(*SESSION_FIELDS)
+    while True:
+        with transaction.atomic():
+            batch = list(lapsed.select_for_update(skip_locked=True)[:EXPIRE_BATCH])
+            if not batch:
+                return expired
+            ids = [session.pk for session in batch]
+            updated = OTPSession.objects.filter(lapsed_q(now), pk__in=ids).update(status=SessionStatus.EXPIRED)
+            if updated != len(batch):
+                # Only without row locks (SQLite): a write landed between the read and the update.
+                batch = list(OTPSession.objects.filter(pk__in=ids, status=SessionStatus.EXPIRED).only(*SESSION_FIELDS))
+            for session in batch:
+                session.status = SessionStatus.EXPIRED
+            sessions_events(items=[(session, EventType.SESSION_EXPIRED, {}) for session in batch], now=now)
+        expired += updated
+        if len(ids) < EXPIRE_BATCH:
+            return expired
 
 
 def sessions_purge(*, cutoff: datetime) -> int:

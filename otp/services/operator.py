@@ -11,6 +11,7 @@ from otpservice.errors import ServiceError
 
 from ..conf import otp_setting
 from ..delivery.state import channels_fail_undelivered
+from ..emission import EventType, session_events
 from ..exceptions import OtpExpired, SessionNotFound
 from ..lifecycle import session_refusal
 from ..models import OTPSession, SessionStatus
@@ -43,6 +44,7 @@ def session_expire(*, session_id: str) -> OTPSession:
             raise refusal
         session.status, session.expires_at = SessionStatus.EXPIRED, now
         session.save(update_fields=["status", "expires_at"])
+        session_events(session=session, events=[(EventType.SESSION_EXPIRED, {})], now=now)
     return session
 
 

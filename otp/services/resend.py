@@ -14,6 +14,7 @@ from otpservice.errors import InvalidRequest
 
 from ..conf import otp_setting
 from ..delivery.state import channels_renew
+from ..emission import EventType, session_events
 from ..exceptions import MaxResendsExceeded, ResendCooldown, SessionNotFound
 from ..lifecycle import session_refusal
 from ..models import ChannelVerification, OTPSession, SessionStatus
@@ -123,4 +124,5 @@ def session_cancel(*, account: Account, sandbox_only: bool, session_id: str) -> 
             raise refusal
         session.status = SessionStatus.CANCELLED
         session.save(update_fields=["status"])
+        session_events(session=session, events=[(EventType.SESSION_CANCELLED, {})])
     return session

@@ -16,6 +16,7 @@ from accounts.models import Account
 
 from ..conf import otp_setting
 from ..delivery.state import channels_new
+from ..emission import EventType, session_events
 from ..exceptions import IdempotencyKeyReused
 from ..models import ChannelVerification, IdempotencyRecord, OTPSession
 from ..ratelimits.guards import destinations_check, send_fraud_screen, send_limits_hit
@@ -150,6 +151,8 @@ def _session_create(
         last_sent_at=now,
         expires_at=expires_at,
     )
+    # First: a test recipient's row is "sent" while its codes are issued (channel.sent follows).
+    session_events(session=session, events=[(EventType.SESSION_CREATED, {})], now=now)
     rows = channels_new(session=session, recipients=recipients)
     rows, codes = codes_issue(account=account, session=session, rows=rows, save=ChannelVerification.objects.bulk_create)
     token = token_issue(

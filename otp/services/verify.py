@@ -1,7 +1,7 @@
 """session_verify: check submitted codes under the session's row lock, one attempt per wrong code."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from contacts.services import contact_record_verified
 from otpservice.errors import InvalidRequest
 
 from .. import metrics
+from ..emission import EventType, session_events
 from ..exceptions import InvalidOtp, OtpExpired
 from ..fraud.guesses import guesses_open
 from ..hashing import check_code
@@ -29,18 +30,45 @@ class VerifyOutcome:
     results: dict[str, dict[str, Any]]
     all_right: bool
     any_right: bool
+    # The channels this request verified (each a channel.verified event).
+    newly_verified: list[str] = field(default_factory=list)
 
 
 def session_verify(*, account: Account, sandbox_only: bool, token: str, codes: dict[str, str]) -> VerifyOutcome:
     """Check the submitted codes under a row lock, so attempts are counted exactly once each."""
     with transaction.atomic():
         session = session_for_token(account=account, sandbox_only=sandbox_only, token=token)
+        before = session.status
         outcome, error = _verify_locked(account=account, session=session, codes=codes)
+        _events(session=session, before=before, outcome=outcome)
     metrics.verification_counted(codes=codes, outcome=outcome, error=error)
     # Raised after commit: the failed attempt and a status change must persist.
     if error is not None:
         raise error
     return outcome
+
+
+# The session events of a status this verify wrote (a lock by the fraud guard included).
+_STATUS_EVENTS = {
+    SessionStatus.VERIFIED: EventType.SESSION_VERIFIED,
+    SessionStatus.LOCKED: EventType.SESSION_LOCKED,
+    SessionStatus.EXPIRED: EventType.SESSION_EXPIRED,
+}
+
+
+def _events(*, session: OTPSession, before: str, outcome: VerifyOutcome | None) -> None:
+    """channel.verified per channel newly verified, then the session's new status, in one batch."""
+    events = []
+    if outcome is not None:
+        by_channel = {row.channel: row for row in outcome.rows}
+        events = [
+            (EventType.CHANNEL_VERIFIED, {"channel": channel, "delivery_status": by_channel[channel].delivery_status})
+            for channel in outcome.newly_verified
+        ]
+    if session.status != before and session.status in _STATUS_EVENTS:
+        events.append((_STATUS_EVENTS[session.status], {}))
+    if events:
+        session_events(session=session, events=events)
 
 
 def _strategy_met(session: OTPSession, verified: set[str], channels: list[str]) -> bool:
@@ -57,6 +85,7 @@ def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, st
     refusal = session_refusal(session, action="verify", now=now)
     if refusal is not None:
         if isinstance(refusal, OtpExpired) and session.status != SessionStatus.EXPIRED:
+            session.status = SessionStatus.EXPIRED
             OTPSession.objects.filter(pk=session.pk).update(status=SessionStatus.EXPIRED)
         return None, refusal
     rows = list(ChannelVerification.objects.filter(session=session).order_by("pk"))
@@ -91,7 +120,8 @@ def _verify_locked(*, account: Account, session: OTPSession, codes: dict[str, st
         contact_record_verified(account=account, rows=[row for row in rows if row.verified_at])
     successes = [result["success"] for result in results.values()]
     outcome = VerifyOutcome(
-        session=session, rows=rows, results=results, all_right=all(successes), any_right=any(successes)
+        session=session, rows=rows, results=results, all_right=all(successes), any_right=any(successes),
+        newly_verified=[row.channel for row in newly_verified],
     )
     if not outcome.any_right:
         remaining = session.max_attempts - session.failed_attempts

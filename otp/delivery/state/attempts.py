@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from ...emission import EventType, channel_event, channel_row_event
 from ...models import ChannelVerification, DeliveryAttempt, DeliveryStatus
 from ..base import SendResult
 from .common import Outcome, current, locked, logger
@@ -84,6 +85,11 @@ def channel_failed_for_good(*, row: ChannelVerification, generation: int, provid
         )
         if updated or (latest is not None and latest.generation != generation):
             channel_delivery_failed(row=row, generation=generation)
+        if updated:
+            channel_event(
+                session_id=row.session_id, type=EventType.CHANNEL_FAILED, channel=row.channel,
+                delivery_status=DeliveryStatus.FAILED, reason=error[:500],
+            )
 
 
 def channel_sent_record(*, row_id: int, generation: int, result: SendResult, late: bool = False) -> None:
@@ -107,6 +113,7 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
         queued = current(row_id, generation).filter(delivery_status=DeliveryStatus.QUEUED)
         if not late and queued.update(delivery_status=DeliveryStatus.SENT, **sent):
             attempt.save()
+            channel_row_event(row_id=row_id, type=EventType.CHANNEL_SENT, delivery_status=DeliveryStatus.SENT)
             return
         row = locked(row_id)
         if row is None:
@@ -129,4 +136,9 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
             row.delivery_status = DeliveryStatus.SENT
             row.provider, row.provider_message_id, row.last_error = result.provider, result.message_id, ""
             row.save(update_fields=["delivery_status", "provider", "provider_message_id", "last_error", "updated_at"])
+            channel_event(
+                session_id=row.session_id, type=EventType.CHANNEL_SENT, channel=row.channel,
+                delivery_status=DeliveryStatus.SENT,
+            )
         refund_reverse(row=row, generation=generation, result=result)
+

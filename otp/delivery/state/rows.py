@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from ... import metrics
+from ...emission import EventType, channel_event, session_events
 from ...models import ChannelVerification, DeliveryAttempt, DeliveryStatus
 from .common import UNDELIVERED_REASON, Outcome, claim_is_free, current
 from .refunds import channel_delivery_failed, channel_superseded
@@ -62,6 +63,10 @@ def channels_fail_undelivered(*, now: datetime, lease: timedelta) -> int:
             queued = current(row.pk, row.generation).filter(delivery_status=DeliveryStatus.QUEUED)
             if queued.update(delivery_status=DeliveryStatus.FAILED, last_error=UNDELIVERED_REASON):
                 channel_delivery_failed(row=row, generation=row.generation)
+                channel_event(
+                    session_id=row.session_id, type=EventType.CHANNEL_FAILED, channel=row.channel,
+                    delivery_status=DeliveryStatus.FAILED, reason=UNDELIVERED_REASON,
+                )
                 metrics.delivery_attempted(channel=row.channel, outcome="undelivered")
                 failed += 1
     return failed
@@ -87,6 +92,10 @@ def channels_held_for_test(*, rows: list[ChannelVerification], code_hashes: dict
         DeliveryAttempt(channel_row=row, generation=row.generation, provider=TEST_RECIPIENT_PROVIDER, outcome=Outcome.SENT)
         for row in rows
     )
+    session_events(
+        session=rows[0].session,
+        events=[(EventType.CHANNEL_SENT, {"channel": row.channel, "delivery_status": row.delivery_status}) for row in rows],
+    )
 
 
 def channel_delivery_report(*, provider_message_id: str, state: str, error: str = "") -> bool:
@@ -108,10 +117,18 @@ def channel_delivery_report(*, provider_message_id: str, state: str, error: str 
         if state == DeliveryStatus.DELIVERED:
             row.delivery_status = DeliveryStatus.DELIVERED
             row.save(update_fields=["delivery_status", "updated_at"])
+            channel_event(
+                session_id=row.session_id, type=EventType.CHANNEL_DELIVERED, channel=row.channel,
+                delivery_status=row.delivery_status,
+            )
             return True
         row.delivery_status, row.last_error = DeliveryStatus.FAILED, error[:500]
         row.save(update_fields=["delivery_status", "last_error", "updated_at"])
         channel_delivery_failed(row=row, generation=row.generation)
+        channel_event(
+            session_id=row.session_id, type=EventType.CHANNEL_FAILED, channel=row.channel,
+            delivery_status=row.delivery_status, reason=row.last_error or "undelivered",
+        )
         return True
 
 
