@@ -5,8 +5,8 @@ from rest_framework.authentication import BaseAuthentication
 
 from otpservice.errors import AuthenticationFailed
 
+from .auth_cache import api_key_cached, api_key_used
 from .keys import hashes_match, parse_key
-from .models import ApiKey
 from .services import api_key_touch
 
 
@@ -21,9 +21,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         parsed = parse_key(raw.strip())
         if parsed is None:
             raise AuthenticationFailed()
-        api_key = (
-            ApiKey.objects.select_related("account").filter(prefix=parsed.prefix).first()
-        )
+        # Cached for API_KEY_CACHE_SECONDS (accounts.auth_cache); hash, revocation and is_active
+        # are still judged here on every request.
+        api_key = api_key_cached(prefix=parsed.prefix)
         if (
             api_key is None
             or api_key.mode != parsed.mode
@@ -32,7 +32,10 @@ class ApiKeyAuthentication(BaseAuthentication):
             or not api_key.account.is_active
         ):
             raise AuthenticationFailed()
+        last_used = api_key.last_used_at
         api_key_touch(api_key=api_key)
+        if api_key.last_used_at != last_used:
+            api_key_used(api_key=api_key)
         return (api_key.account, api_key)
 
     def authenticate_header(self, request):

@@ -144,6 +144,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Seconds an API key, its account and abuse policy stay cached in each process (accounts.auth_cache):
+# how late a revocation or a deactivation made in another process takes effect. 0: no cache.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5)
+
 # Rate limits (otp.ratelimits, docs/rate-limits.md). X-Forwarded-For is read only when this many
 # proxies of ours append to it; 0 means REMOTE_ADDR is the client.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -280,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
     "otp-dashboard-rollup": {
         "task": "otp.dashboard_rollup",
         "schedule": env.float("OTP_DASHBOARD_ROLLUP_INTERVAL_SECONDS", default=300.0),
+        "options": {"queue": DEFAULT_QUEUE},
+    },
+    # Fallback chains whose due time passed without their countdown task (otp.delivery.fallback).
+    "otp-fallback-sweep": {
+        "task": "otp.fallback_sweep",
+        "schedule": env.float("OTP_FALLBACK_SWEEP_INTERVAL_SECONDS", default=10.0),
         "options": {"queue": DEFAULT_QUEUE},
     },
     # Webhook deliveries whose task was lost or whose retry is due (events.services.delivery), and
