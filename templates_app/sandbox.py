@@ -3,8 +3,10 @@ only the documented variables, given as plain strings and a dict (so nothing rea
 a file or a setting). Pure: no ORM."""
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
@@ -26,12 +28,48 @@ ALLOWED_FILTERS = (
 )
 # Rendered parts longer than this are refused (a template cannot make a message grow without bound).
 MAX_RENDERED_CHARS = 100_000
+# What all the filters of one render may write together: chains of |add or |join cannot add up to a
+# memory or CPU bomb before the rendered length is checked.
+MAX_FILTERED_CHARS = 10 * MAX_RENDERED_CHARS
+_filtered = ContextVar("sandbox_filtered_chars")
+
+
+class _FilterFailure(Exception):
+    """A filter refused its input or argument (mutable: the engine annotates it with the line)."""
+
+
+def _guarded(name: str, func: Callable) -> Callable:
+    """`func` with its output bounded and its errors (|wordwrap:0, |add:1e400) reported, not raised
+    as a 500; flags (is_safe, needs_autoescape) and the signature the parser checks are kept."""
+
+    @functools.wraps(func)
+    def guarded(value, *args, **kwargs):
+        budget = _filtered.get(None)
+        if name == "join" and args and isinstance(value, (str, list, tuple, dict)):
+            # One join writes len(value) copies of its argument: refuse before building it.
+            if len(value) * (len(str(args[0])) + 1) > MAX_RENDERED_CHARS:
+                raise _FilterFailure(f"Filter |{name} would write over {MAX_RENDERED_CHARS} characters")
+        try:
+            result = func(value, *args, **kwargs)
+        except Exception as exc:  # the filters' own errors: bad widths, numbers, types
+            raise _FilterFailure(f"Filter |{name} cannot take this value or argument ({type(exc).__name__})") from None
+        size = len(result) if isinstance(result, str) else 0
+        if size > MAX_RENDERED_CHARS:
+            raise _FilterFailure(f"Filter |{name} wrote over {MAX_RENDERED_CHARS} characters")
+        if budget is not None:
+            budget[0] += size
+            if budget[0] > MAX_FILTERED_CHARS:
+                raise _FilterFailure(f"The filters wrote over {MAX_FILTERED_CHARS} characters in all")
+        return result
+
+    return guarded
+
 
 register = Library()
 for _name in ALLOWED_TAGS:
     register.tags[_name] = defaulttags.register.tags[_name]
 for _name in ALLOWED_FILTERS:
-    register.filters[_name] = defaultfilters.register.filters[_name]
+    register.filters[_name] = _guarded(_name, defaultfilters.register.filters[_name])
 
 
 class SandboxEngine(Engine):
@@ -63,6 +101,10 @@ def _compile(source: str) -> Template:
     except TemplateSyntaxError as exc:
         debug = getattr(exc, "template_debug", None) or {}
         raise TemplateProblem(_syntax_message(str(exc)), debug.get("line")) from None
+    except RecursionError:
+        raise TemplateProblem("The template nests its tags too deeply", None) from None
+    except Exception:  # a tag's own parser failing on odd arguments, e.g. {% filter %} alone
+        raise TemplateProblem("The template cannot be compiled: check the arguments of its tags", None) from None
 
 
 def _syntax_message(message: str) -> str:
@@ -147,7 +189,16 @@ def template_render(source: str, values: dict, *, html: bool) -> str:
     """Render a checked template with `values` (plain strings, an int, a dict of strings); HTML
     parts are autoescaped, text parts are not."""
     template = template_check(source, require_otp=False)
-    rendered = template.render(Context(values, autoescape=html))
+    budget = _filtered.set([0])
+    try:
+        rendered = template.render(Context(values, autoescape=html))
+    except _FilterFailure as exc:
+        line = (getattr(exc, "template_debug", None) or {}).get("line")
+        raise TemplateProblem(str(exc), line) from None
+    except RecursionError:
+        raise TemplateProblem("The template nests its tags too deeply", None) from None
+    finally:
+        _filtered.reset(budget)
     if len(rendered) > MAX_RENDERED_CHARS:
         raise TemplateProblem(f"The rendered text is over {MAX_RENDERED_CHARS} characters", None)
     return rendered

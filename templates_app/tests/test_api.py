@@ -166,3 +166,11 @@ def test_the_schema_documents_every_template_endpoint(api):
                  "/api/v1/otp/templates/{key}/versions", "/api/v1/otp/templates/{key}/versions/{version}/activate",
                  "/api/v1/otp/templates/{key}/preview"):
         assert path in paths, path
+
+
+@pytest.mark.parametrize("body", [
+    "{{ otp|wordwrap:0 }}", "{{ otp|join:'xxxxxxxxxxxxxxxxxxxx'|join:'xxxxxxxxxxxxxxxxxxxx'|join:'xxxxxxxxxxxxxxxxxxxx'|join:'xxxxxxxxxxxxxxxxxxxx' }}",
+    "{{ otp }}{% filter %}x{% endfilter %}", "{{ otp }}" + "{% if 1 %}" * 500 + "{% endif %}" * 500,
+])
+def test_preview_of_a_template_the_engine_cannot_render_is_a_400(api, body):
+    error_of(api.post(f"{BASE}/otp_sms/preview", {"template": {"body": body}}), 400, "invalid_template")

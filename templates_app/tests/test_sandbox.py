@@ -153,3 +153,38 @@ def test_sender_is_an_alphanumeric_id_or_a_real_number():
     for sender in ("123456789012", "Acme-Bank", "+1234567890", "ÄCME"):
         with pytest.raises(FieldProblem):
             template_fields_check(key="otp_sms", fields={"body": "{{ otp }}", "sender": sender})
+
+
+def test_filter_chains_that_multiply_the_text_are_refused_before_they_build_it():
+    # Each |join writes its argument between every character: five of them would be terabytes.
+    bomb = "{{ otp" + "|join:'xxxxxxxxxxxxxxxxxxxx'" * 5 + " }}"
+    with pytest.raises(TemplateProblem, match=r"\|join"):
+        template_render(bomb, values(), html=False)
+    add_chain = "{{ otp }}{{ metadata.a" + "|add:metadata.a" * 400 + " }}"
+    with pytest.raises(TemplateProblem, match=r"\|add|in all"):
+        template_render(add_chain, values(metadata={"a": "x" * 4000}), html=True)
+
+
+def test_many_filtered_values_together_are_bounded_too():
+    source = "{{ otp }}" + "{{ metadata.a|join:metadata.b }}" * 200
+    with pytest.raises(TemplateProblem, match="in all"):
+        template_render(source, values(metadata={"a": "x" * 300, "b": "y" * 300}), html=False)
+
+
+@pytest.mark.parametrize("expression", [
+    "otp|wordwrap:0", "otp|wordwrap:-1", "otp|wordwrap:app_name", "otp|wordwrap:'1e5'", "otp|add:1e400",
+    "1e400|add:otp", "otp|pluralize:expiry_minutes",
+])
+def test_a_filter_that_fails_on_its_argument_is_a_problem_with_its_line(expression):
+    with pytest.raises(TemplateProblem, match="cannot take") as problem:
+        template_render("{{ otp }}\n{{ " + expression + " }}", values(), html=False)
+    assert problem.value.line == 2
+    assert "123456" not in problem.value.message
+
+
+@pytest.mark.parametrize("source", [
+    "{{ otp }}{% filter %}x{% endfilter %}", "{{ otp }}" + "{% if 1 %}" * 500 + "{% endif %}" * 500,
+])
+def test_tags_that_break_the_engine_are_refused_as_problems(source):
+    with pytest.raises(TemplateProblem):
+        template_check(source, require_otp=True)
