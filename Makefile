@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 DEV_STAMP := $(VENV)/.requirements-dev-installed
 
-.PHONY: run test setup setup-dev migrate lint bench stack clean
+.PHONY: run test setup setup-dev migrate lint bench bench-stack bench-bcrypt stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ test: setup-dev
 
 bench: setup
 	$(BIN)/python bench/request_path.py
+
+# The production topology (gunicorn, a Celery worker, a PostgreSQL database and Redis db of its own)
+# under wrk, beside django-phone-verify (docs/benchmarks.md). Needs wrk (apt-get install -y wrk).
+# BENCH_ARGS: e.g. "--scale" (1k/100k/1M sessions), "--seconds 30", "--record", "--no-peer".
+bench-stack: setup
+	$(BIN)/python bench/stack.py $(BENCH_ARGS)
+
+# Cost of OTP_BCRYPT_ROUNDS vs verifications/s and brute-force time (docs/security.md).
+bench-bcrypt: setup
+	$(BIN)/python bench/bcrypt_costs.py $(BENCH_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .

@@ -38,7 +38,8 @@ def account_create(topology: Topology, *, name: str, balance: str = "10000000") 
 
 
 def history_add(*, database: str, account_id: str, count: int) -> float:
-    """`count` past sessions (a month of them, mostly verified or expired), one email row each.
+    """`count` past sessions (a month of them: 70 % verified, 20 % expired as housekeeping marks them,
+    10 % cancelled), one email or SMS row each.
 
     Returns the seconds it took (generate_series, then ANALYZE so the planner knows the sizes).
     """
@@ -51,7 +52,7 @@ def history_add(*, database: str, account_id: str, count: int) -> float:
                now() - interval '30 days' * random() - interval '1 hour' AS created
         FROM generate_series(1, {count}) AS n;
         INSERT INTO otp_otpsession ({SESSION_COLUMNS})
-        SELECT id, '{account_id}', CASE WHEN n % 10 < 7 THEN 'VERIFIED' ELSE 'PENDING' END, 'all', '[]', 6, 10, 3,
+        SELECT id, '{account_id}', CASE WHEN n % 10 < 7 THEN 'VERIFIED' WHEN n % 10 < 9 THEN 'EXPIRED' ELSE 'CANCELLED' END, 'all', '[]', 6, 10, 3,
                0, 0, jsonb_build_object('n', (n % 100)::text), '', '', n % 5 = 0, false, created, created,
                created + interval '10 minutes', CASE WHEN n % 10 < 7 THEN created + interval '1 minute' END
         FROM seeded;

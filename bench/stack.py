@@ -25,6 +25,8 @@ from bench.peer import Peer  # noqa: E402
 from bench.topology import Topology  # noqa: E402
 
 LIST_QUERY = "/api/v1/otp/sessions?status=PENDING&channel=email&limit=20"
+# At scale, a filter most of the history matches: the page's count is what grows with it.
+SCALE_LIST_QUERY = "/api/v1/otp/sessions?channel=email&limit=20"
 LEVELS = {"1k": 1_000, "100k": 100_000, "1M": 1_000_000}
 
 
@@ -135,7 +137,7 @@ def _scale(topology: Topology, results: report.Results, args, work: Path, levels
                      name=f"scale-verify-{level}", with_codes=True, rounds=args.rounds)
         row = {"sessions": topology_count(topology, account)}
         time.sleep(1)
-        row["list"] = _fig(f"[{level}] sessions list", url, "get.lua", args, path=LIST_QUERY, key=account["api_key"])
+        row["list"] = _fig(f"[{level}] sessions list", url, "get.lua", args, path=SCALE_LIST_QUERY, key=account["api_key"])
         row["verify"] = _fig(f"[{level}] verify", url, "tokens.lua", args, key=account["api_key"],
                              path="/api/v1/otp/verify", file=pool)
         row["send"] = _fig(f"[{level}] send live", url, "send.lua", args, key=account["api_key"],
