@@ -109,7 +109,7 @@ class Peer:
         writes them; `path` gets "phone token code" lines for bench/lua/peer.lua."""
         rows, lines = [], []
         for n in range(count):
-            phone, token, code = f"+1650{n % 10_000_000:07d}", secrets.token_urlsafe(96), f"{n % 1_000_000:06d}"
+            phone, token, code = f"+16502{n % 1_000_000:06d}", secrets.token_urlsafe(96), f"{n % 1_000_000:06d}"
             rows.append(f"{uuid.uuid4()}\t{code}\t{phone}\t{token}\tf\t0\tnow\tnow")
             lines.append(f"{phone} {token} {code}")
         subprocess.run(

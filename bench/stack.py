@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -39,6 +40,10 @@ def main() -> None:
     parser.add_argument("--scale", nargs="?", const="1k,100k,1M", default="", help="levels, e.g. 1k,100k,1M")
     parser.add_argument("--record", action="store_true", help="append the results to docs/benchmarks.md")
     args = parser.parse_args()
+    # TERM, and INT even when started in the background (which ignores it), stop the run through
+    # the finally below, so no server, database or queue is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     name = f"otp_bench_{os.getpid()}"
     topology = Topology(name=name, extra_env={"OTP_BCRYPT_ROUNDS": str(args.rounds)})

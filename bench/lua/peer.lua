@@ -21,7 +21,7 @@ function request()
     return wrk.format("POST", "/api/phone/verify", headers, body)
   end
   n = n + 1
-  local body = string.format('{"phone_number": "+1415%07d"}', (id * 5000000 + n) % 10000000)
+  local body = string.format('{"phone_number": "+14152%06d"}', (id * 500000 + n) % 1000000)
   return wrk.format("POST", "/api/phone/register", headers, body)
 end
 function response(status) common.count(status) end
