@@ -22,7 +22,9 @@ from .models import OTPSession
 __all__ = ["EventType", "channel_event", "channel_row_event", "session_data", "session_events", "sessions_events"]
 
 # What a channel event needs of its session: read fresh, in the transaction of the change.
-SESSION_FIELDS = ("id", "account_id", "status", "expires_at", "sandbox", "metadata")
+SESSION_FIELDS = (
+    "id", "account_id", "status", "expires_at", "sandbox", "metadata", "delivery", "fallback_after_seconds", "fallback_channel",
+)
 
 
 def session_data(session: OTPSession, *, now: datetime, **extra: Any) -> dict[str, Any]:
@@ -58,8 +60,11 @@ def session_for_event(session_id) -> OTPSession | None:
     return OTPSession.objects.only(*SESSION_FIELDS).filter(pk=session_id).first()
 
 
-def channel_row_event(*, row_id: int, type: str, delivery_status: str, now: datetime | None = None, **extra: Any) -> None:
-    """Emit one event about a channel row known by id: its session and channel read in one query."""
+def channel_row_event(
+    *, row_id: int, type: str, delivery_status: str, now: datetime | None = None, **extra: Any
+) -> OTPSession | None:
+    """Emit one event about a channel row known by id: its session and channel read in one query.
+    Returns the session, with the row's channel as `event_channel`."""
     session = (
         OTPSession.objects.only(*SESSION_FIELDS)
         .filter(channel_rows=row_id)
@@ -71,6 +76,7 @@ def channel_row_event(*, row_id: int, type: str, delivery_status: str, now: date
         channel_event(
             session=session, type=type, channel=session.event_channel, delivery_status=delivery_status, now=now, **extra
         )
+    return session
 
 
 def channel_event(

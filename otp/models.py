@@ -5,10 +5,10 @@ from django.db import models
 from django.db.models import F, Q
 
 from .lifecycle import live_q
-from .states import Channel, DeliveryStatus, SessionStatus, Strategy
+from .states import Channel, Delivery, DeliveryStatus, SessionStatus, Strategy
 
 __all__ = [
-    "Channel", "ChannelVerification", "DeliveryAttempt", "DeliveryStatus", "IdempotencyRecord", "OTPSession",
+    "Channel", "ChannelVerification", "Delivery", "DeliveryAttempt", "DeliveryStatus", "IdempotencyRecord", "OTPSession",
     "OutboxMessage", "SessionStatus", "Strategy",
 ]
 
@@ -75,6 +75,12 @@ class OTPSession(models.Model):
     # db_default too: rows written by code that predates the columns (a rolling deploy) still insert.
     locale = models.CharField(max_length=35, blank=True, default="", db_default="")
     android_app_hash = models.CharField(max_length=11, blank=True, default="", db_default="")
+    # config.delivery and, with "fallback", config.fallback_after_seconds (otp.delivery.fallback).
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.ALL, db_default=Delivery.ALL)
+    fallback_after_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The channel holding the fallback chain now (the last one sent): only its failure or window
+    # moves the chain on, so a late report about an earlier channel sends nothing more.
+    fallback_channel = models.CharField(max_length=8, blank=True, default="", db_default="")
     sandbox = models.BooleanField(default=False)
     add_contact = models.BooleanField(default=False)
     created_at = models.DateTimeField(db_index=True)
@@ -127,6 +133,10 @@ class ChannelVerification(models.Model):
     last_error = models.TextField(blank=True, default="")
     # Which template wrote the current generation's message: {source, key, locale, version}.
     template = models.JSONField(null=True, blank=True)
+    # Fallback delivery: when the chain moves on from this channel unless it is DELIVERED first (its
+    # send + the window), or now (it failed for good). Taken by one conditional UPDATE (the
+    # fallback_check countdown task or the beat sweep, whichever comes first).
+    fallback_due_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ChannelVerificationQuerySet.as_manager()
@@ -142,6 +152,10 @@ class ChannelVerification(models.Model):
             # holds only the few QUEUED rows, so it does not scan every channel ever sent.
             models.Index(
                 fields=["session"], condition=Q(delivery_status=DeliveryStatus.QUEUED), name="otp_chan_queued"
+            ),
+            # The fallback sweep reads only the few rows whose chain is waiting.
+            models.Index(
+                fields=["fallback_due_at"], condition=Q(fallback_due_at__isnull=False), name="otp_chan_fallback_due"
             ),
         ]
 

@@ -31,3 +31,12 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"
     SANDBOX = "SANDBOX"
+    # A fallback channel the chain has not reached (config.delivery "fallback"): no code, no charge.
+    NOT_SENT = "NOT_SENT"
+
+
+class Delivery(models.TextChoices):
+    """config.delivery: every channel at once, or one at a time in the order given."""
+
+    ALL = "all"
+    FALLBACK = "fallback"

@@ -1,4 +1,5 @@
-"""Celery glue: one task per channel code (otp.delivery.attempt does the work) and housekeeping."""
+"""Celery glue: one task per channel code (otp.delivery.attempt does the work), fallback checks and
+their sweep (otp.delivery.fallback), and housekeeping."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .delivery.attempt import delivery_attempt
+from .delivery.fallback import fallback_advance, fallback_sweep
 from .housekeeping import housekeeping_run
 from .queues import QUEUES
 
@@ -63,3 +65,18 @@ def deliver_code(
 def housekeeping() -> None:
     result = housekeeping_run(now=timezone.now())
     logger.info("Housekeeping: %s", result)
+
+
+# Published by otp.delivery.publish (by name) when a fallback chain's channel is sent or fails.
+@shared_task(name="otp.fallback_check", ignore_result=True)
+def fallback_check(*, channel_row_id: int, generation: int) -> None:
+    """Move the session's chain on if this channel's window has passed (or it failed) and nobody did."""
+    fallback_advance(row_id=channel_row_id, generation=generation, now=timezone.now())
+
+
+@shared_task(name="otp.fallback_sweep", ignore_result=True)
+def fallback_sweep_task() -> None:
+    """Beat: chains whose due time passed without their fallback_check (a worker restart, a broker down)."""
+    moved = fallback_sweep(now=timezone.now())
+    if moved:
+        logger.info("Fallback sweep moved %s chains on", moved)

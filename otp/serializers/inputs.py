@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from otpservice.query import PageQuery
 
-from ..models import Channel, SessionStatus, Strategy
+from ..models import Channel, Delivery, SessionStatus, Strategy
 from ..validation import RecipientError, normalize_email, normalize_phone
 
 METADATA_MAX_BYTES = 4096
@@ -68,6 +68,28 @@ class ConfigSerializer(StrictFieldsMixin, serializers.Serializer):
     # error, the message falls back along the locale order (docs/templates.md).
     locale = StrictCharField(required=False, max_length=35, trim_whitespace=False)
     android_app_hash = StrictCharField(required=False, min_length=11, max_length=11, trim_whitespace=False)
+    # "fallback": one channel at a time in the order given (otp.delivery.fallback, docs/api.md).
+    delivery = serializers.ChoiceField(choices=Delivery.choices, default=Delivery.ALL)
+    fallback_after_seconds = StrictIntegerField(min_value=5, max_value=300, required=False)
+
+    def to_internal_value(self, data):
+        self._given = set(data) if isinstance(data, dict) else set()
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if attrs["delivery"] != Delivery.FALLBACK:
+            if "fallback_after_seconds" in attrs:
+                raise serializers.ValidationError({"fallback_after_seconds": ["Only allowed with delivery 'fallback'."]})
+            return attrs
+        # Any channel that went out verifies a fallback session: its strategy is `any`, and asking
+        # for another is refused rather than silently changed.
+        if "verification_strategy" in self._given and attrs["verification_strategy"] != Strategy.ANY:
+            raise serializers.ValidationError(
+                {"verification_strategy": ["With delivery 'fallback' the strategy is 'any' (any channel that went out verifies)."]}
+            )
+        attrs["verification_strategy"] = Strategy.ANY
+        attrs.setdefault("fallback_after_seconds", 30)
+        return attrs
 
     def validate_android_app_hash(self, value):
         # The SMS Retriever hash: 11 characters of base64 (Android's AppSignatureHelper).

@@ -19,7 +19,7 @@ from ..conf import otp_setting
 from ..exceptions import InvalidToken, SessionNotFound
 from ..fraud.testrecipients import test_recipients_hold
 from ..hashing import generate_code, hash_code
-from ..models import ChannelVerification, OTPSession
+from ..models import ChannelVerification, DeliveryStatus, OTPSession
 from ..ratelimits.policy import limits_for
 from ..tasks import enqueue_delivery
 from ..tokens import TokenError, token_decode
@@ -63,7 +63,10 @@ def codes_issue(
         metrics.codes_issued(rows=rows, sandbox=True)
         return rows, codes
     # Rows to the account's test recipients get their fixed code's hash here: never charged or queued.
-    deliver = test_recipients_hold(account=account, session=session, rows=rows)
+    # With fallback delivery only the chain's first channel is charged and queued now; the NOT_SENT
+    # ones are charged when the chain reaches them (otp.delivery.fallback).
+    held = test_recipients_hold(account=account, session=session, rows=rows)
+    deliver = [row for row in held if row.delivery_status == DeliveryStatus.QUEUED]
     rows_charge(account=account, session=session, rows=deliver)
     metrics.codes_issued(rows=deliver, sandbox=False)
     for row in deliver:

@@ -13,11 +13,11 @@ from accounts.models import Account
 from otpservice.errors import InvalidRequest
 
 from ..conf import otp_setting
-from ..delivery.state import channels_renew
+from ..delivery.state import channels_fallback_stop, channels_renew
 from ..emission import EventType, session_events
 from ..exceptions import MaxResendsExceeded, ResendCooldown, SessionNotFound
 from ..lifecycle import session_refusal
-from ..models import ChannelVerification, OTPSession, SessionStatus
+from ..models import ChannelVerification, Delivery, OTPSession, SessionStatus
 from ..ratelimits.guards import resend_guard
 from ..tokens import token_issue
 from .common import codes_issue, handle_is_session_id, session_for_token
@@ -74,11 +74,15 @@ def session_resend(
             update_fields=["resend_count", "last_sent_at", "expires_at", "failed_attempts", "status"]
         )
         lease = timedelta(seconds=otp_setting("DELIVERY_LEASE_SECONDS"))
+        # A fallback session's chain starts again at the first channel resent, in the send's order.
+        fallback = session.delivery == Delivery.FALLBACK and not session.sandbox
+        if fallback:
+            channels_fallback_stop(session=session, channel=min(targets, key=lambda row: row.pk).channel)
         _, codes = codes_issue(
             account=account,
             session=session,
             rows=targets,
-            save=lambda rows: channels_renew(rows=rows, sandbox=session.sandbox, now=now, lease=lease),
+            save=lambda rows: channels_renew(rows=rows, sandbox=session.sandbox, now=now, lease=lease, fallback=fallback),
         )
     if handle_is_session_id(token):
         token = token_issue(

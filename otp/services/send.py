@@ -18,7 +18,7 @@ from ..conf import otp_setting
 from ..delivery.state import channels_new
 from ..emission import EventType, session_events
 from ..exceptions import IdempotencyKeyReused
-from ..models import ChannelVerification, IdempotencyRecord, OTPSession
+from ..models import ChannelVerification, Delivery, IdempotencyRecord, OTPSession
 from ..ratelimits.guards import destinations_check, send_fraud_screen, send_limits_hit
 from ..tokens import token_issue
 from .common import codes_issue
@@ -145,6 +145,10 @@ def _session_create(
         metadata=metadata,
         locale=config.get("locale", ""),
         android_app_hash=config.get("android_app_hash", ""),
+        delivery=config.get("delivery", Delivery.ALL),
+        fallback_after_seconds=config.get("fallback_after_seconds"),
+        # The chain starts at the first channel listed (sandbox: every code at once, no chain).
+        fallback_channel=next(iter(recipients)) if config.get("delivery") == Delivery.FALLBACK and not sandbox else "",
         sandbox=sandbox,
         add_contact=add_contact,
         created_at=now,

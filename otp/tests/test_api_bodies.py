@@ -130,7 +130,7 @@ def test_resend_bodies_sandbox_and_live(api, sandbox_api, clock, seen):
 def test_session_bodies_list_detail_and_cancel(api, outbox_file, django_capture_on_commit_callbacks, clock, seen):
     with django_capture_on_commit_callbacks(execute=True):
         delivered = _record(seen, api.post(SEND, _body(["email", "sms"], metadata={"ref": "a"}, add_contact=True)))
-    for value in ChannelVerification.objects.values_list("provider_message_id", flat=True):
+    for value in ChannelVerification.objects.order_by("pk").values_list("provider_message_id", flat=True):
         seen.add("provider", value)
     codes = _outbox_codes(outbox_file, delivered["session_id"])
     assert set(codes) == {"email", "sms"}

@@ -286,6 +286,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OTP_DASHBOARD_ROLLUP_INTERVAL_SECONDS", default=300.0),
         "options": {"queue": DEFAULT_QUEUE},
     },
+    # Fallback chains whose due time passed without their countdown task (otp.delivery.fallback).
+    "otp-fallback-sweep": {
+        "task": "otp.fallback_sweep",
+        "schedule": env.float("OTP_FALLBACK_SWEEP_INTERVAL_SECONDS", default=10.0),
+        "options": {"queue": DEFAULT_QUEUE},
+    },
     # Webhook deliveries whose task was lost or whose retry is due (events.services.delivery), and
     # old events purged; on the webhook queue, beside the deliveries.
     "events-webhook-sweep": {

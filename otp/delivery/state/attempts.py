@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from ...emission import EventType, channel_event, channel_row_event
 from ...models import ChannelVerification, DeliveryAttempt, DeliveryStatus
 from ..base import SendResult
 from .common import Outcome, current, locked, logger
+from .fallback import fallback_after_failure, fallback_after_send
 from .refunds import channel_delivery_failed, channel_superseded, refund_reverse
 
 # Claim: at most one attempt per generation talks to a provider.
@@ -86,9 +88,12 @@ def channel_failed_for_good(*, row: ChannelVerification, generation: int, provid
         if updated or (latest is not None and latest.generation != generation):
             channel_delivery_failed(row=row, generation=generation)
         if updated:
-            channel_event(
+            session = channel_event(
                 session_id=row.session_id, type=EventType.CHANNEL_FAILED, channel=row.channel,
                 delivery_status=DeliveryStatus.FAILED, reason=error[:500],
+            )
+            fallback_after_failure(
+                session=session, row_id=row.pk, channel=row.channel, generation=generation, now=timezone.now()
             )
 
 
@@ -113,7 +118,12 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
         queued = current(row_id, generation).filter(delivery_status=DeliveryStatus.QUEUED)
         if not late and queued.update(delivery_status=DeliveryStatus.SENT, **sent):
             attempt.save()
-            channel_row_event(row_id=row_id, type=EventType.CHANNEL_SENT, delivery_status=DeliveryStatus.SENT)
+            session = channel_row_event(row_id=row_id, type=EventType.CHANNEL_SENT, delivery_status=DeliveryStatus.SENT)
+            if session is not None:
+                fallback_after_send(
+                    session=session, row_id=row_id, channel=session.event_channel, generation=generation,
+                    now=timezone.now(),
+                )
             return
         row = locked(row_id)
         if row is None:
@@ -136,9 +146,12 @@ def channel_sent_record(*, row_id: int, generation: int, result: SendResult, lat
             row.delivery_status = DeliveryStatus.SENT
             row.provider, row.provider_message_id, row.last_error = result.provider, result.message_id, ""
             row.save(update_fields=["delivery_status", "provider", "provider_message_id", "last_error", "updated_at"])
-            channel_event(
+            session = channel_event(
                 session_id=row.session_id, type=EventType.CHANNEL_SENT, channel=row.channel,
                 delivery_status=DeliveryStatus.SENT,
+            )
+            fallback_after_send(
+                session=session, row_id=row_id, channel=row.channel, generation=generation, now=timezone.now()
             )
         refund_reverse(row=row, generation=generation, result=result)
 

@@ -5,25 +5,34 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from ... import metrics
 from ...emission import EventType, channel_event, session_events
-from ...models import ChannelVerification, DeliveryAttempt, DeliveryStatus
+from ...models import ChannelVerification, Delivery, DeliveryAttempt, DeliveryStatus
 from .common import UNDELIVERED_REASON, Outcome, claim_is_free, current
+from .fallback import fallback_after_failure
 from .refunds import channel_delivery_failed, channel_superseded
 
 
 def channels_new(*, session, recipients: dict[str, str]) -> list[ChannelVerification]:
-    """A new session's rows, unsaved: QUEUED for the worker, or SANDBOX (never delivered)."""
-    status = DeliveryStatus.SANDBOX if session.sandbox else DeliveryStatus.QUEUED
-    return [
-        ChannelVerification(session=session, channel=channel, recipient=recipient, delivery_status=status)
-        for channel, recipient in recipients.items()
-    ]
+    """A new session's rows, unsaved, in the order given: QUEUED for the worker, or SANDBOX (never
+    delivered). With fallback delivery only the first is QUEUED, the others NOT_SENT until the chain
+    reaches them (otp.delivery.fallback); a sandbox session's are all SANDBOX, codes at once."""
+    rows = []
+    for index, (channel, recipient) in enumerate(recipients.items()):
+        if session.sandbox:
+            status = DeliveryStatus.SANDBOX
+        elif session.delivery == Delivery.FALLBACK and index > 0:
+            status = DeliveryStatus.NOT_SENT
+        else:
+            status = DeliveryStatus.QUEUED
+        rows.append(ChannelVerification(session=session, channel=channel, recipient=recipient, delivery_status=status))
+    return rows
 
 
 def channels_renew(
-    *, rows: list[ChannelVerification], sandbox: bool, now: datetime, lease: timedelta
+    *, rows: list[ChannelVerification], sandbox: bool, now: datetime, lease: timedelta, fallback: bool = False
 ) -> list[ChannelVerification]:
     """A resend: the current code of each row stops working and the next generation is queued
     (SANDBOX in sandbox, whose new hashes the rows already carry). Rows must be locked by the
@@ -33,19 +42,28 @@ def channels_renew(
     generation moves on no task will send it. Under a fresh claim a worker may be talking to the
     provider now, so it is left to that attempt: it refunds it if it finds its generation gone
     before sending (channel_code_store, channel_retry_note); if it sent, the charge stands.
+
+    `fallback` (a live fallback session): the chain starts again at the first of `rows` (in pk
+    order, the order of the send), QUEUED; the others are NOT_SENT until it reaches them.
     """
-    for row in rows:
+    rows = sorted(rows, key=lambda row: row.pk) if fallback else rows
+    for index, row in enumerate(rows):
         if not sandbox and row.delivery_status == DeliveryStatus.QUEUED and claim_is_free(row, now=now, lease=lease):
             channel_superseded(row=row, generation=row.generation)
         row.generation += 1
-        row.claimed_at = None
-        row.delivery_status = DeliveryStatus.SANDBOX if sandbox else DeliveryStatus.QUEUED
+        row.claimed_at = row.fallback_due_at = None
+        if sandbox:
+            row.delivery_status = DeliveryStatus.SANDBOX
+        else:
+            row.delivery_status = DeliveryStatus.NOT_SENT if fallback and index > 0 else DeliveryStatus.QUEUED
         row.provider_message_id = row.last_error = ""
         row.template = None
         if not sandbox:
             row.code_hash = ""  # the worker hashes the new code
     ChannelVerification.objects.bulk_update(
-        rows, ["generation", "claimed_at", "delivery_status", "provider_message_id", "last_error", "code_hash", "template"]
+        rows,
+        ["generation", "claimed_at", "delivery_status", "provider_message_id", "last_error", "code_hash", "template",
+         "fallback_due_at"],
     )
     return rows
 
@@ -114,20 +132,24 @@ def channel_delivery_report(*, provider_message_id: str, state: str, error: str 
             return False
         _report_note(row=row, state=state, error=error)
         metrics.delivery_reported(channel=row.channel, status=state)
+        row.fallback_due_at = None  # delivered: the chain ends here; failed: moved on below
         if state == DeliveryStatus.DELIVERED:
             row.delivery_status = DeliveryStatus.DELIVERED
-            row.save(update_fields=["delivery_status", "updated_at"])
+            row.save(update_fields=["delivery_status", "fallback_due_at", "updated_at"])
             channel_event(
                 session_id=row.session_id, type=EventType.CHANNEL_DELIVERED, channel=row.channel,
                 delivery_status=row.delivery_status,
             )
             return True
         row.delivery_status, row.last_error = DeliveryStatus.FAILED, error[:500]
-        row.save(update_fields=["delivery_status", "last_error", "updated_at"])
+        row.save(update_fields=["delivery_status", "last_error", "fallback_due_at", "updated_at"])
         channel_delivery_failed(row=row, generation=row.generation)
-        channel_event(
+        session = channel_event(
             session_id=row.session_id, type=EventType.CHANNEL_FAILED, channel=row.channel,
             delivery_status=row.delivery_status, reason=row.last_error or "undelivered",
+        )
+        fallback_after_failure(
+            session=session, row_id=row.pk, channel=row.channel, generation=row.generation, now=timezone.now()
         )
         return True
 
