@@ -59,7 +59,7 @@ supervise web $BIN/gunicorn otpservice.wsgi:application --bind "127.0.0.1:$PORT"
   --config python:otpservice.gunicorn_conf --access-logfile - &
 pids+=($!)
 # Gossip and mingle subscribe on the consumer's broker connection, which celery 5.7.0 cannot lose
-# safely (otpservice/settings/base.py, remote control); a single-host stack needs neither.
+# safely (otpservice/settings/celery_conf.py, remote control); a single-host stack needs neither.
 # No --queues: the worker consumes every queue in CELERY_TASK_QUEUES.
 supervise worker $BIN/celery -A otpservice worker --loglevel INFO --concurrency "$WORKER_CONCURRENCY" \
   --prefetch-multiplier 1 --without-gossip --without-mingle &
