@@ -3,7 +3,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DELIVERY_FIELDS = {"delivery_status", "claimed_at", "generation", "provider_message_id", "last_error"}
+DELIVERY_FIELDS = {"delivery_status", "claimed_at", "generation", "provider_message_id", "last_error", "fallback_due_at"}
 # The ORM calls that write their keyword arguments (a call of our own functions only passes values).
 WRITES = {"update", "create", "get_or_create", "update_or_create", "ChannelVerification", "DeliveryAttempt"}
 OWNER = "otp/delivery/state/"
