@@ -84,9 +84,9 @@ def _wait_for_http(url: str, server: subprocess.Popen, log: Path) -> None:
         if server.poll() is not None:
             pytest.fail(f"gunicorn exited with {server.returncode}\n{log.read_text()}")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a first answer may be slow on a loaded machine
             pass
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not answer\n{log.read_text()}")
