@@ -1,9 +1,13 @@
 """Request id for every request, echoed in X-Request-ID and quoted by server errors; the error
-envelope for everything under /api/ that Django itself would answer in HTML."""
+envelope for everything under /api/ that Django itself would answer in HTML; admin query strings
+the database could not hold refused."""
 import re
 import uuid
 
+from django.http import HttpResponseBadRequest
+
 from .errors import MethodNotAllowed, error_for, error_json_response, path_not_found
+from .text import printable, text_problem
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -53,3 +57,20 @@ class ApiExceptionMiddleware:
         if not request.path.startswith("/api/"):
             return None
         return error_json_response(error_for(exception, request))
+
+
+class AdminQueryTextMiddleware:
+    """Admin list filters and searches pass query values straight to the ORM: a NUL or a lone
+    surrogate there would be a database error (a 500). The API checks its own query strings
+    (otpservice.query); the admin's are refused here with a 400 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/admin/"):
+            for key, values in request.GET.lists():
+                problem = next((p for text in (key, *values) if (p := text_problem(text))), None)
+                if problem:
+                    return HttpResponseBadRequest(f"Bad query parameter {printable(key)!r}: {problem}")
+        return self.get_response(request)

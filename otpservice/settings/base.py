@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "otpservice.middleware.RequestIdMiddleware",
     "otpservice.middleware.ApiExceptionMiddleware",
+    "otpservice.middleware.AdminQueryTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
