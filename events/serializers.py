@@ -4,6 +4,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from otpservice.api.fields import StrictBooleanField, StrictCharField, StrictFieldsMixin
 from otpservice.api.schemas import PaginationSchema
 from otpservice.api.serializers import OptionalCharField, SuccessEnvelope, TimestampField
 from otpservice.query import PageQuery
@@ -11,31 +12,6 @@ from otpservice.query import PageQuery
 from .models import DeliveryStatus
 from .target import URL_MAX_LENGTH
 from .types import EventType
-
-
-class StrictFieldsMixin:
-    """Unknown keys are a 400: a misspelt field must not be dropped in silence."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class EventTypeListField(serializers.ListField):

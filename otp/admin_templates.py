@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import path, reverse
 
+from otpservice.validation import RecipientError, normalize_email, normalize_phone
 from templates_app.admin import OTPTemplateAdmin, editor_preview, invalid_problem
 from templates_app.admin_forms import TemplateEditorForm
 from templates_app.exceptions import TemplateInvalid
@@ -16,7 +17,6 @@ from templates_app.services import PREVIEW_CODE
 
 from .delivery.base import Message
 from .delivery.outbox import OutboxProvider
-from .validation import RecipientError, normalize_email, normalize_phone
 
 
 def _error(field: str | None, message: str) -> JsonResponse:

@@ -14,7 +14,7 @@ class ChannelSpec:
     label: str
     # Its own Celery queue, so a slow provider cannot hold up the others (docs/operations.md).
     queue: str
-    # How a recipient is validated and normalized (otp.validation), and what destination rules apply.
+    # How a recipient is validated and normalized (otpservice.validation), and what destination rules apply.
     address: Literal["email", "phone"]
     # The module under otp.delivery whose `provider_from_settings()` builds the live provider.
     provider_module: str

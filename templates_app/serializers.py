@@ -7,34 +7,10 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.validators import locale_canonical
+from otpservice.api.fields import StrictBooleanField, StrictCharField, StrictFieldsMixin
 from otpservice.api.serializers import SuccessEnvelope, TimestampField
 
 from .keys import TemplateKey
-
-
-class StrictFieldsMixin:
-    """Unknown keys are a 400: a misspelt field must not be saved as an empty one."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class LocaleField(StrictCharField):

@@ -5,35 +5,11 @@ import json
 
 from rest_framework import serializers
 
-from ..validation import AddressError, normalize_email, normalize_phone
+from otpservice.api.fields import StrictCharField
+from otpservice.validation import RecipientError, normalize_email, normalize_phone
 
 JSON_OBJECT_MAX_BYTES = 4096
 TAG_MAX_LENGTH = 64
-
-
-class StrictFieldsMixin:
-    """Unknown keys are a 400: a misspelt field must not be saved as an empty one."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
 
 
 class EmailAddressField(StrictCharField):
@@ -45,7 +21,7 @@ class EmailAddressField(StrictCharField):
     def to_internal_value(self, data):
         try:
             return normalize_email(super().to_internal_value(data))
-        except AddressError as exc:
+        except RecipientError as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
 
@@ -58,7 +34,7 @@ class PhoneNumberField(StrictCharField):
     def to_internal_value(self, data):
         try:
             return normalize_phone(super().to_internal_value(data))
-        except AddressError as exc:
+        except RecipientError as exc:
             raise serializers.ValidationError(str(exc)) from exc
 
 

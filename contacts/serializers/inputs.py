@@ -3,20 +3,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from otpservice.api.fields import StrictBooleanField, StrictCharField, StrictFieldsMixin
 from otpservice.query import PageQuery
 
 from ..preferences import CATEGORIES, CHANNELS
 from ..selectors import SORT_COLUMNS
-from .fields import (
-    EmailAddressField,
-    JSONObjectField,
-    PhoneNumberField,
-    StrictBooleanField,
-    StrictCharField,
-    StrictFieldsMixin,
-    TagField,
-    TagListField,
-)
+from .fields import EmailAddressField, JSONObjectField, PhoneNumberField, TagField, TagListField
 
 BULK_MAX = 1000
 

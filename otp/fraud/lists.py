@@ -17,8 +17,8 @@ from email_validator import EmailNotValidError, validate_email
 from accounts.models import Account
 from otpservice.errors import InvalidRequest
 from otpservice.recipients import EMAIL_CHANNELS, canonical_email
+from otpservice.validation import RecipientError, normalize_email
 
-from ..validation import RecipientError, normalize_email
 from .decisions import decision_record, memoized
 from .exceptions import FraudEntryNotFound, ListEntryExists, RecipientBlocked
 from .models import FraudListEntry

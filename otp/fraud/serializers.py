@@ -4,11 +4,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from otpservice.api.fields import StrictCharField, StrictFieldsMixin
 from otpservice.api.schemas import PaginationSchema
 from otpservice.api.serializers import OptionalCharField, SuccessEnvelope, TimestampField
 from otpservice.query import PageQuery
 
-from ..serializers.inputs import StrictCharField, StrictFieldsMixin
 from .rules import Mode, Rule
 
 

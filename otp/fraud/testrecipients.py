@@ -16,11 +16,11 @@ from accounts.models import Account
 from otpservice.errors import InvalidRequest
 from otpservice.logging import codes_redacted
 from otpservice.recipients import EMAIL_CHANNELS, canonical_recipient
+from otpservice.validation import RecipientError, normalize_email, normalize_phone
 
 from ..conf import otp_setting
 from ..delivery.state import channels_held_for_test
 from ..hashing import hash_code
-from ..validation import RecipientError, normalize_email, normalize_phone
 from .decisions import memoized
 from .exceptions import FraudEntryNotFound, TestRecipientExists, TestRecipientLimit
 from .models import TestRecipient

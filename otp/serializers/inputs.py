@@ -4,48 +4,15 @@ import re
 
 from rest_framework import serializers
 
+from otpservice.api.fields import StrictBooleanField, StrictCharField, StrictFieldsMixin, StrictIntegerField
 from otpservice.query import PageQuery
+from otpservice.validation import RecipientError, normalize_email, normalize_phone
 
 from ..models import Channel, Delivery, SessionStatus, Strategy
-from ..validation import RecipientError, normalize_email, normalize_phone
 
 METADATA_MAX_BYTES = 4096
 CODE_MAX_LENGTH = 16
 ANDROID_APP_HASH = re.compile(r"[A-Za-z0-9+/]{11}")
-
-
-class StrictFieldsMixin:
-    """Unknown keys are a 400: a typo must never send a real message."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: no strings, floats or booleans."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class ChannelListField(serializers.ListField):

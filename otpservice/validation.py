@@ -1,4 +1,5 @@
-"""Recipient validation and normalization (pure helpers): email-validator and phonenumbers."""
+"""Recipient and contact address validation and normalization (pure helpers): email-validator
+without DNS, phonenumbers' validity in E.164. Sessions (otp) and contacts share these rules."""
 import re
 
 import phonenumbers
