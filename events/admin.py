@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from otpservice.admin_paging import BoundedCountPaginator
+from otpservice.admin_readonly import ReadOnlyMixin
 from otpservice.errors import ServiceError
 
 from . import services
@@ -17,17 +18,6 @@ from .models import DeliveryAttempt, Event, WebhookDelivery, WebhookEndpoint
 from .services.endpoints import UPDATABLE
 from .target import url_check
 from .types import EventType
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EndpointForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from otpservice.admin_paging import BoundedCountPaginator
+from otpservice.admin_readonly import ReadOnlyMixin
 
 from .admin_timeline import template_label, timeline_html
 from .lifecycle import session_status, status_q
@@ -25,17 +26,6 @@ from .services.operator import sessions_end
 # A bulk action changes at most this many sessions at a time ("select all" over a million rows).
 BULK_LIMIT = 1000
 _PHONE_PUNCTUATION = re.compile(r"[\s().-]")
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChannelInline(ReadOnlyMixin, admin.TabularInline):
