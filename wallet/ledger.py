@@ -4,47 +4,67 @@ wallet.services composes these; nothing else writes a balance.
 """
 from __future__ import annotations
 
+from datetime import UTC, date
+from typing import NamedTuple
+
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from otpservice.errors import IdempotencyKeyReused
 
 from .exceptions import InsufficientBalance
-from .models import LedgerEntry, Wallet
+from .models import LedgerEntry, LedgerKind, Wallet
 from .money import format_units
 
 
-def add_to_balance(*, column: str, value, delta: int) -> tuple[int, int] | None:
+class Balanced(NamedTuple):
+    wallet_id: int
+    balance: int
+    # Units charged on the UTC day of the change, this change included when it was a charge.
+    spent_today: int
+
+
+def utc_today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def add_to_balance(*, column: str, value, delta: int, charge: bool = False) -> Balanced | None:
     """balance += delta WHERE column = value AND balance >= -delta, as one statement.
 
-    Returns (wallet id, new balance), or None when no wallet matched or it would go negative.
-    RETURNING (PostgreSQL, SQLite >= 3.35) reads the new balance in the same statement: the
-    ORM's update() cannot, and a second SELECT would add a query to every send.
+    Returns the wallet id, its new balance and what it was charged today, or None when no wallet
+    matched or it would go negative. A `charge` (-delta spent) also adds to the day's spend in the
+    same UPDATE, starting the count again on a new UTC day: the daily cap then costs no query and
+    no scan of the day's ledger, and concurrent charges of a wallet count each other (the UPDATE
+    holds the row until commit). RETURNING (PostgreSQL, SQLite >= 3.35) reads it all in the same
+    statement: the ORM's update() cannot, and a second SELECT would add a query to every send.
     """
     meta = Wallet._meta
     field = meta.get_field(column)
     quote = connection.ops.quote_name
     balance, updated_at = quote(meta.get_field("balance").column), quote(meta.get_field("updated_at").column)
+    spent_on, spent = quote(meta.get_field("spent_on").column), quote(meta.get_field("spent_that_day").column)
+    today = meta.get_field("spent_on").get_db_prep_value(utc_today(), connection)
+    params: list = [delta, meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)]
+    spend = ""
+    if charge:
+        spend = f", {spent} = CASE WHEN {spent_on} = %s THEN {spent} + %s ELSE %s END, {spent_on} = %s"
+        params += [today, -delta, -delta, today]
     sql = (
-        f"UPDATE {quote(meta.db_table)} SET {balance} = {balance} + %s, {updated_at} = %s "  # noqa: S608
-        f"WHERE {quote(field.column)} = %s AND {balance} >= %s RETURNING {quote(meta.pk.column)}, {balance}"
+        f"UPDATE {quote(meta.db_table)} SET {balance} = {balance} + %s, {updated_at} = %s{spend} "  # noqa: S608
+        f"WHERE {quote(field.column)} = %s AND {balance} >= %s "
+        f"RETURNING {quote(meta.pk.column)}, {balance}, CASE WHEN {spent_on} = %s THEN {spent} ELSE 0 END"
     )
-    params = [
-        delta,
-        meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
-        field.get_db_prep_value(value, connection),
-        -delta,
-    ]
+    params += [field.get_db_prep_value(value, connection), -delta, today]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
+    return Balanced(*row) if row else None
 
 
-def _apply(*, wallet_id: int, delta: int) -> int | None:
+def _apply(*, wallet_id: int, delta: int, charge: bool) -> int | None:
     """Add delta to one wallet; the new balance, or None if it would go negative."""
-    result = add_to_balance(column="id", value=wallet_id, delta=delta)
-    return None if result is None else result[1]
+    result = add_to_balance(column="id", value=wallet_id, delta=delta, charge=charge)
+    return None if result is None else result.balance
 
 
 def insufficient(*, required: int, available: int, currency: str) -> InsufficientBalance:
@@ -86,7 +106,8 @@ def post_once(
         # A savepoint: if a parallel transaction committed the same key first, the unique index
         # refuses our row and the balance change above it is rolled back with it.
         with transaction.atomic():
-            balance = _apply(wallet_id=wallet.pk, delta=amount)
+            # A charge (a refund reversed) counts towards the day's spend like a send's charge.
+            balance = _apply(wallet_id=wallet.pk, delta=amount, charge=kind == LedgerKind.CHARGE)
             if balance is None:
                 available = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
                 raise insufficient(required=-amount, available=available, currency=wallet.currency)

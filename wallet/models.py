@@ -13,6 +13,11 @@ class Wallet(models.Model):
     # In 1/10,000 currency units (see wallet.money); changed only by wallet.services (via wallet.ledger).
     balance = models.BigIntegerField(default=0)
     currency = models.CharField(max_length=3, default="USD")
+    # What was charged on the UTC day `spent_on`, in units, kept by the charge's own UPDATE
+    # (wallet.ledger.add_to_balance): the daily spend cap reads it there instead of summing the day's
+    # ledger, a sum that grew with the day's traffic on every send.
+    spent_on = models.DateField(null=True, blank=True)
+    spent_that_day = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.models import Account
 
+from .caps import spend_cap_check
 from .exceptions import InvalidAmount
 from .ledger import add_to_balance, insufficient, post_once
 from .models import LedgerEntry, LedgerKind, Wallet
@@ -100,13 +101,16 @@ def wallet_charge(
     session_id,
     generations: dict[str, int],
     actor: str = CHARGE_ACTOR,
+    daily_spend_cap: Decimal | None = None,
 ) -> list[LedgerEntry]:
     """Debit the price of every channel, in the caller's transaction, or raise InsufficientBalance.
 
     By opaque reference: `session_id` and `generations` (channel name -> code generation, in the
     order the channels are charged). One conditional UPDATE takes the whole amount only if the
     balance covers it; one ledger row per channel follows, keyed by session, channel and
-    generation so it cannot repeat.
+    generation so it cannot repeat. `daily_spend_cap` (currency units, None for none): raise
+    DailySpendCapReached when today's charges pass it with this one, the caller's transaction then
+    rolling the charge back.
     """
     channels = list(generations)
     prices = price_map(account=account, channels=channels)
@@ -116,11 +120,13 @@ def wallet_charge(
     total = sum(price for _, price in charged)
     # No savepoint: this runs inside the send's transaction and its failure fails the send.
     with transaction.atomic(savepoint=False):
-        debited = add_to_balance(column="account", value=account.pk, delta=-total)
+        debited = add_to_balance(column="account", value=account.pk, delta=-total, charge=True)
         if debited is not None:
+            # Inside the block: the charge is made, so a refusal must roll back the caller's transaction.
+            spend_cap_check(spent_today=debited.spent_today, cap=daily_spend_cap)
             entries = _charge_entries(
-                wallet_id=debited[0],
-                balance_before=debited[1] + total,
+                wallet_id=debited.wallet_id,
+                balance_before=debited.balance + total,
                 session_id=session_id,
                 charged=charged,
                 actor=actor,

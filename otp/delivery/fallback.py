@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django.db import transaction
 
-from wallet.caps import spend_cap_check
 from wallet.exceptions import DailySpendCapReached, InsufficientBalance
 from wallet.services import wallet_charge
 
@@ -74,9 +73,8 @@ def _charge(*, session: OTPSession, row: ChannelVerification) -> str:
         with transaction.atomic():  # a refusal rolls back this charge alone
             wallet_charge(
                 account=session.account, session_id=session.pk, generations={row.channel: row.generation},
-                actor=FALLBACK_ACTOR,
+                actor=FALLBACK_ACTOR, daily_spend_cap=limits_for(session.account).daily_spend_cap,
             )
-            spend_cap_check(account=session.account, cap=limits_for(session.account).daily_spend_cap)
     except (InsufficientBalance, DailySpendCapReached) as refusal:
         return f"{refusal.code}: {refusal.message}"
     return ""

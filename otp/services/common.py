@@ -11,7 +11,6 @@ from django.db import transaction
 
 from accounts.models import Account
 from otpservice.logging import codes_redacted
-from wallet.caps import spend_cap_check
 from wallet.services import wallet_charge
 
 from .. import metrics
@@ -88,9 +87,8 @@ def rows_charge(*, account: Account, session: OTPSession, rows: list[ChannelVeri
         session_id=session.pk,
         generations={row.channel: row.generation for row in rows},
         actor="api",
+        daily_spend_cap=limits_for(account).daily_spend_cap,
     )
-    # After the charge, whose UPDATE holds the wallet row: parallel sends see each other's charges.
-    spend_cap_check(account=account, cap=limits_for(account).daily_spend_cap)
 
 
 # The session id as send returns it (canonical UUID text, any case): the other session handle.
