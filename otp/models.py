@@ -9,8 +9,15 @@ from .states import Channel, Delivery, DeliveryStatus, SessionStatus, Strategy
 
 __all__ = [
     "Channel", "ChannelVerification", "Delivery", "DeliveryAttempt", "DeliveryStatus", "IdempotencyRecord", "OTPSession",
-    "OutboxMessage", "SessionStatus", "Strategy",
+    "OutboxMessage", "SessionStatus", "Strategy", "reachable_q",
 ]
+
+
+def reachable_q(*, account, sandbox_only: bool, prefix: str = "") -> Q:
+    """OTPSessionQuerySet.reachable as a condition, `prefix` naming the session from a related model
+    (e.g. "session__" for channel rows)."""
+    condition = Q(**{f"{prefix}account": account})
+    return condition & Q(**{f"{prefix}sandbox": True}) if sandbox_only else condition
 
 
 class OTPSessionQuerySet(models.QuerySet):
@@ -20,8 +27,7 @@ class OTPSessionQuerySet(models.QuerySet):
         Key modes partition the data (as Stripe's test mode does): a live session answers a test
         key exactly as an unknown one. Every session endpoint starts from here.
         """
-        sessions = self.filter(account=account)
-        return sessions.filter(sandbox=True) if sandbox_only else sessions
+        return self.filter(reachable_q(account=account, sandbox_only=sandbox_only))
 
     def live(self, now):
         """Sessions a code may still be sent to or checked against (otp.lifecycle)."""

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from otpservice.api.schemas import ERRORS
+from otpservice.api.serializers import rendered
 from otpservice.errors import InvalidRequest
 from otpservice.query import header_token, query_values
 
@@ -31,7 +32,7 @@ def _is_sandbox(request: Request, requested: bool) -> bool:
 
 def _replay_body(outcome: services.SendOutcome) -> dict[str, Any]:
     """What a repeat of a send with its Idempotency-Key answers: the first body, without codes."""
-    return SendResponseSerializer(outcome, context={"codes": False}).data
+    return rendered(SendResponseSerializer, outcome, codes=False)
 
 
 class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
@@ -67,7 +68,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
         )
         if outcome.replay is not None:
             return Response(outcome.replay, headers={"Idempotent-Replayed": "true"})
-        return Response(SendResponseSerializer(outcome).data)
+        return Response(rendered(SendResponseSerializer, outcome))
 
     @extend_schema(
         operation_id="otp_verify",
@@ -85,7 +86,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             token=serializer.validated_data["session_token"],
             codes=serializer.validated_data["otps"],
         )
-        return Response(VerifyResponseSerializer(outcome).data)
+        return Response(rendered(VerifyResponseSerializer, outcome))
 
     @extend_schema(
         operation_id="otp_resend",
@@ -103,7 +104,7 @@ class OtpViewSet(AccountRateLimitMixin, viewsets.GenericViewSet):
             token=serializer.validated_data["session_token"],
             channels=serializer.validated_data.get("channels"),
         )
-        return Response(ResendResponseSerializer(outcome).data)
+        return Response(rendered(ResendResponseSerializer, outcome))
 
 
 class SessionViewSet(viewsets.GenericViewSet):
@@ -130,16 +131,16 @@ class SessionViewSet(viewsets.GenericViewSet):
         page = selectors.session_list(
             account=request.user, sandbox_only=request.auth.is_test, metadata=metadata, **serializer.validated_data
         )
-        return Response(SessionListResponseSerializer(page).data)
+        return Response(rendered(SessionListResponseSerializer, page))
 
     @extend_schema(operation_id="otp_sessions_retrieve", responses={200: SessionResponseSerializer, **ERRORS})
     def retrieve(self, request: Request, session_id: str) -> Response:
         session = selectors.session_get(account=request.user, sandbox_only=request.auth.is_test, session_id=session_id)
-        return Response(SessionResponseSerializer(session).data)
+        return Response(rendered(SessionResponseSerializer, session))
 
     @extend_schema(operation_id="otp_sessions_cancel", request=None, responses={200: SessionResponseSerializer, **ERRORS})
     def cancel(self, request: Request, session_id: str) -> Response:
         scope = {"account": request.user, "sandbox_only": request.auth.is_test}
         session = services.session_cancel(**scope, session_id=session_id)
         session = selectors.session_get(**scope, session_id=str(session.id))
-        return Response(SessionResponseSerializer(session).data)
+        return Response(rendered(SessionResponseSerializer, session))
