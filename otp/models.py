@@ -9,15 +9,8 @@ from .states import Channel, Delivery, DeliveryStatus, SessionStatus, Strategy
 
 __all__ = [
     "Channel", "ChannelVerification", "Delivery", "DeliveryAttempt", "DeliveryStatus", "IdempotencyRecord", "OTPSession",
-    "OutboxMessage", "SessionStatus", "Strategy", "reachable_q",
+    "OutboxMessage", "SessionStatus", "Strategy",
 ]
-
-
-def reachable_q(*, account, sandbox_only: bool, prefix: str = "") -> Q:
-    """OTPSessionQuerySet.reachable as a condition, `prefix` naming the session from a related model
-    (e.g. "session__" for channel rows)."""
-    condition = Q(**{f"{prefix}account": account})
-    return condition & Q(**{f"{prefix}sandbox": True}) if sandbox_only else condition
 
 
 class OTPSessionQuerySet(models.QuerySet):
@@ -27,7 +20,8 @@ class OTPSessionQuerySet(models.QuerySet):
         Key modes partition the data (as Stripe's test mode does): a live session answers a test
         key exactly as an unknown one. Every session endpoint starts from here.
         """
-        return self.filter(reachable_q(account=account, sandbox_only=sandbox_only))
+        sessions = self.filter(account=account)
+        return sessions.filter(sandbox=True) if sandbox_only else sessions
 
     def live(self, now):
         """Sessions a code may still be sent to or checked against (otp.lifecycle)."""

@@ -15,7 +15,8 @@ from otpservice.api.pagination import Page, paginate
 
 from .exceptions import SessionNotFound
 from .lifecycle import status_q
-from .models import ChannelVerification, OTPSession, reachable_q
+from .models import ChannelVerification, OTPSession
+from .session_read import session_with_rows
 
 
 def _metadata_filter(queryset: QuerySet, metadata: dict[str, str]) -> QuerySet:
@@ -63,25 +64,13 @@ def session_list(
 
 
 def session_get(*, account: Account, sandbox_only: bool, session_id: str) -> OTPSession:
-    """The session with its channel rows, in one query (rows joined to their session).
-
-    The hottest read of the API (clients poll it): one joined query instead of the session and a
-    prefetch of its rows is ~0.6 ms less per request (docs/benchmarks.md). Every session has at
-    least one channel row; one without (none is made so) is read on its own.
-    """
+    """The session with its channel rows, in one query (otp.session_read)."""
     try:
-        rows = list(
-            ChannelVerification.objects.select_related("session")
-            .filter(reachable_q(account=account, sandbox_only=sandbox_only, prefix="session__"), session_id=session_id)
-            .order_by("pk")
-        )
-        if not rows:
+        session = session_with_rows(account=account, sandbox_only=sandbox_only, session_id=session_id)
+        if session is None:
+            # No such session, or one without rows (none is made so): the ORM tells which.
             sessions = OTPSession.objects.reachable(account=account, sandbox_only=sandbox_only)
-            return sessions.prefetch_related("channel_rows").get(pk=session_id)
+            session = sessions.prefetch_related("channel_rows").get(pk=session_id)
     except (OTPSession.DoesNotExist, ValidationError, ValueError) as exc:
         raise SessionNotFound() from exc
-    session = rows[0].session
-    for row in rows:
-        row.session = session
-    session._prefetched_objects_cache = {"channel_rows": rows}
     return session
