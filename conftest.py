@@ -35,8 +35,38 @@ def _fresh_cache():
     """
     from django.core.cache import caches
 
+    from otpservice.process_cache import clear_all
+
     for cache in caches.all(initialized_only=True):
         cache.clear()
+    # The per-process caches of keys, prices, lists, endpoints and templates: a test's rows, rolled
+    # back with it, must not answer the next test (and a QuerySet.update() in a test sends no signal).
+    clear_all()
+
+
+class SteppedClock:
+    """A monotonic clock that moves only when told: how tests let a cached entry's TTL pass."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def cache_clock(monkeypatch):
+    """The clock of the per-process caches (otpservice.process_cache.clock, there for this), stepped
+    by the test instead of slept through; entries cached before it are dropped."""
+    from otpservice import process_cache
+
+    clock = SteppedClock()
+    monkeypatch.setattr(process_cache, "clock", clock)
+    process_cache.clear_all()
+    return clock
 
 
 @pytest.fixture

@@ -12,61 +12,34 @@ judged against the clock on every request. What the cache can make late is a cha
   (5 s by default; 0 turns the cache off). docs/security.md states this.
 
 Each hit hands out fresh model instances (unpickled), so no request sees another's changes to them.
+The TTL, the bound and the copies are otpservice.process_cache's, shared with the other per-request reads.
 """
 from __future__ import annotations
 
-import pickle
-import time
-
-from django.conf import settings
-from django.db.models.signals import post_delete, post_save
+from otpservice.process_cache import ProcessCache
 
 from .models import AbusePolicy, Account, ApiKey
 
 MAX_ENTRIES = 10_000
-_entries: dict[str, tuple[float, bytes]] = {}
-
-
-def _ttl() -> float:
-    return float(getattr(settings, "API_KEY_CACHE_SECONDS", 5))
+_keys = ProcessCache("api_keys", max_weight=MAX_ENTRIES)
 
 
 def api_key_cached(*, prefix: str) -> ApiKey | None:
     """The key with this prefix, its account and abuse policy loaded; None if there is none."""
-    ttl = _ttl()
-    now = time.monotonic()
-    entry = _entries.get(prefix) if ttl > 0 else None
-    if entry is not None and entry[0] > now:
-        return pickle.loads(entry[1])  # noqa: S301 - bytes this process pickled itself
-    api_key = ApiKey.objects.select_related("account", "account__abuse_policy").filter(prefix=prefix).first()
-    if api_key is not None and ttl > 0:
-        if len(_entries) >= MAX_ENTRIES:
-            _entries.clear()
-        _entries[prefix] = (now + ttl, pickle.dumps(api_key))
-    return api_key
+    return _keys.get(
+        prefix, lambda: ApiKey.objects.select_related("account", "account__abuse_policy").filter(prefix=prefix).first()
+    )
 
 
 def api_key_used(*, api_key: ApiKey) -> None:
     """Keep the cached copy's last_used_at, so the next hit does not record the use again."""
-    entry = _entries.get(api_key.prefix)
-    if entry is not None:
-        _entries[api_key.prefix] = (entry[0], pickle.dumps(api_key))
+    _keys.replace(api_key.prefix, api_key)
 
 
 def cache_clear() -> None:
-    _entries.clear()
+    _keys.clear()
 
 
-def _key_changed(sender, instance: ApiKey, **kwargs) -> None:
-    _entries.pop(instance.prefix, None)
-
-
-def _account_changed(sender, instance, **kwargs) -> None:
-    # Rare writes (an account or its policy edited): every entry goes, whatever account it is of.
-    _entries.clear()
-
-
-for _name, _signal in (("save", post_save), ("delete", post_delete)):
-    _signal.connect(_key_changed, sender=ApiKey, dispatch_uid=f"auth_cache_apikey_{_name}")
-    for _model in (Account, AbusePolicy):
-        _signal.connect(_account_changed, sender=_model, dispatch_uid=f"auth_cache_{_model.__name__}_{_name}")
+_keys.drop_on_change(ApiKey, key=lambda api_key: api_key.prefix)
+# Rare writes (an account or its policy edited): every entry goes, whatever account it is of.
+_keys.drop_on_change(Account, AbusePolicy)

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from otpservice.api.pagination import Page, paginate
+from otpservice.process_cache import ProcessCache
 
 from .exceptions import DeliveryNotFound, WebhookNotFound
 from .models import WebhookDelivery, WebhookEndpoint
@@ -68,3 +69,44 @@ def endpoints_active(*, account_ids) -> dict:
     for endpoint in rows:
         found.setdefault(str(endpoint.account_id), []).append(endpoint)
     return found
+
+
+# Every event emitted (a send, each delivery in the worker, a verify) asks which endpoints of its
+# account are active, and most accounts have none: cached per process and account
+# (otpservice.process_cache), pickled since an endpoint's `events` is a list. Only "nobody listens"
+# is trusted from it (events_emit reads again before writing a delivery), so what it can make late
+# is an endpoint created, enabled or subscribed in another process: events meanwhile are not
+# written for it, for up to API_KEY_CACHE_SECONDS. docs/security.md states this.
+_endpoints = ProcessCache("webhook_endpoints")
+_endpoints.drop_on_change(WebhookEndpoint, key=lambda endpoint: str(endpoint.account_id))
+
+
+def account_key(account_id) -> str:
+    # One spelling per account (a UUID, or its text with or without dashes), the one signals drop.
+    return str(Account._meta.pk.to_python(account_id))
+
+
+def endpoints_active_cached(*, account_ids) -> tuple[dict, bool]:
+    """endpoints_active, from the cache for the accounts it holds and one query for the others:
+    (the endpoints, whether any account's came from the cache, possibly stale)."""
+    found, missing = {}, []
+    for key in {account_key(account_id) for account_id in account_ids}:
+        cached = _endpoints.lookup(key)
+        if cached is None:
+            missing.append(key)
+        else:
+            found[key] = cached
+    stale = bool(found)
+    if missing:
+        found.update(endpoints_refresh(account_ids=missing))
+    return {key: endpoints for key, endpoints in found.items() if endpoints}, stale
+
+
+def endpoints_refresh(*, account_ids) -> dict:
+    """endpoints_active, read now, and kept in the cache for the next events of these accounts."""
+    keys = [account_key(account_id) for account_id in account_ids]
+    ticket = _endpoints.ticket()
+    loaded = endpoints_active(account_ids=keys)
+    for key in keys:
+        _endpoints.put(key, loaded.get(key, []), ticket=ticket)
+    return loaded

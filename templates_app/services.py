@@ -23,6 +23,7 @@ from .rendering import (
 )
 from .sandbox import TemplateProblem
 from .segments import sms_length
+from .selectors import templates_active_drop
 
 PREVIEW_CODE = "123456"
 PREVIEW_EXPIRY_MINUTES = 10
@@ -63,6 +64,7 @@ def template_save(
             raise TemplateRegistered(details={"key": key, "locale": locale, "version": current.version})
         if is_active and current is not None:
             versions.filter(pk=current.pk).update(is_active=False)
+            templates_active_drop(account=account, key=key)  # update() sends no signal
         return OTPTemplate.objects.create(
             account=account, key=key, locale=locale, version=(latest or 0) + 1, is_active=is_active,
             created_by=created_by, **fields,
@@ -75,6 +77,7 @@ def template_deactivate(*, account: Account, key: str, locale: str) -> None:
         _locked_account(account)
         if not OTPTemplate.objects.filter(account=account, key=key, locale=locale, is_active=True).update(is_active=False):
             raise TemplateNotFound(details={"key": key, "locale": locale})
+        templates_active_drop(account=account, key=key)  # update() sends no signal
 
 
 def template_version_activate(*, account: Account, key: str, locale: str, version: int) -> OTPTemplate:
@@ -87,6 +90,7 @@ def template_version_activate(*, account: Account, key: str, locale: str, versio
                 "Template version not found", details={"key": key, "locale": locale, "version": version}
             )
         versions.filter(is_active=True).exclude(pk=target.pk).update(is_active=False)
+        templates_active_drop(account=account, key=key)  # update() sends no signal
         if not target.is_active:
             target.is_active = True
             target.save(update_fields=["is_active"])

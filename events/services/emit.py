@@ -15,7 +15,7 @@ from accounts.models import Account
 from ..enqueue import deliveries_enqueue
 from ..exceptions import DeliveryInProgress, WebhookDisabled
 from ..models import DeliveryStatus, Event, WebhookDelivery
-from ..selectors import delivery_get, endpoints_active, webhook_get
+from ..selectors import account_key, delivery_get, endpoints_active_cached, endpoints_refresh, webhook_get
 from ..types import EventType
 from .delivery import LEASE
 
@@ -70,8 +70,9 @@ def events_emit(*, events: list[EventSpec], now: datetime | None = None) -> list
 
     An event no endpoint takes is checked and dropped: it could never be delivered (an endpoint
     made later does not receive earlier events), so writing it would only grow the outbox. Hence a
-    batch with no subscribed endpoint costs one query (the endpoints of its accounts), and one with
-    some costs three (that read, one insert of events, one of deliveries), whatever its size.
+    batch with no subscribed endpoint costs one query (the endpoints of its accounts), none while
+    the process has them cached (events.selectors.endpoints_active_cached), and one with some
+    costs three (that read, one insert of events, one of deliveries), whatever its size.
     """
     checked = []
     for spec in events:
@@ -83,13 +84,14 @@ def events_emit(*, events: list[EventSpec], now: datetime | None = None) -> list
     if not checked:
         return []
     now = now or timezone.now()
-    endpoints = endpoints_active(account_ids={spec.account_id for spec, _ in checked})
-    written: list[tuple[Event, list]] = []
-    for spec, payload in checked:
-        subscribed = [endpoint for endpoint in endpoints.get(str(spec.account_id), ()) if endpoint.subscribes(spec.type)]
-        if subscribed:
-            event = Event(account_id=spec.account_id, type=spec.type, data=payload, created_at=now)
-            written.append((event, subscribed))
+    account_ids = {spec.account_id for spec, _ in checked}
+    endpoints, stale = endpoints_active_cached(account_ids=account_ids)
+    written = _subscribed(checked, endpoints, now)
+    if written and stale:
+        # The cache says someone listens: read again before writing, so an endpoint another process
+        # disabled or deleted since gets no delivery (a deleted one's would fail the caller's commit
+        # on its foreign key). Only "nobody listens" is answered from the cache.
+        written = _subscribed(checked, endpoints_refresh(account_ids=account_ids), now)
     if not written:
         return []
     Event.objects.bulk_create([event for event, _ in written])
@@ -101,6 +103,17 @@ def events_emit(*, events: list[EventSpec], now: datetime | None = None) -> list
     # robust: the caller's change is committed whatever the broker does; the sweep covers it.
     transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[d.pk for d in deliveries]), robust=True)
     return [event for event, _ in written]
+
+
+def _subscribed(checked: list, endpoints: dict, now: datetime) -> list[tuple[Event, list]]:
+    """(event, its subscribed endpoints) of each checked event some endpoint takes."""
+    written = []
+    for spec, payload in checked:
+        key = account_key(spec.account_id)
+        subscribed = [endpoint for endpoint in endpoints.get(key, ()) if endpoint.subscribes(spec.type)]
+        if subscribed:
+            written.append((Event(account_id=spec.account_id, type=spec.type, data=payload, created_at=now), subscribed))
+    return written
 
 
 def event_emit(*, account_id, type: str, data: dict, now: datetime | None = None) -> Event | None:

@@ -7,15 +7,18 @@ blocked country works, blocking one number inside an allowed prefix too.
 """
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.db import IntegrityError, transaction
 from email_validator import EmailNotValidError, validate_email
 
 from accounts.models import Account
 from otpservice.errors import InvalidRequest
+from otpservice.process_cache import ProcessCache
 from otpservice.recipients import EMAIL_CHANNELS, canonical_email
 from otpservice.validation import RecipientError, normalize_email
 
@@ -83,14 +86,46 @@ def lists_verdicts(*, account: Account, recipients: Mapping[str, str]) -> dict[s
     return memoized(key, lambda: _verdicts(account=account, recipients=recipients))
 
 
+# An account's whole list, indexed by match, is cached per process (otpservice.process_cache), so
+# sends to recipients never seen before (most of them) read no list either. Up to CACHED_MAX entries:
+# loading that many short rows once per TTL costs what a few per-send lookups do, and keeps an
+# account's share of memory near 0.5 MB; a longer list is looked up per send, on its index, as
+# before (only the fact that it is long is cached). The cache weighs entries, so at most
+# CACHED_TOTAL of them are held in all, whatever the number of accounts.
+CACHED_MAX, CACHED_TOTAL = 1_000, 20_000
+_TOO_LONG = MappingProxyType({})  # the cached answer for a list over CACHED_MAX
+_lists = ProcessCache("fraud_lists", max_weight=CACHED_TOTAL, copies=False)
+_lists.drop_on_change(FraudListEntry, key=lambda entry: entry.account_id)
+
+
+def _lists_load(account_id) -> MappingProxyType:
+    # Unordered, so PostgreSQL stops after CACHED_MAX + 1 rows however long the list.
+    rows = list(FraudListEntry.objects.filter(account_id=account_id).order_by()[: CACHED_MAX + 1])
+    if len(rows) > CACHED_MAX:
+        return _TOO_LONG
+    by_match: dict[str, list[FraudListEntry]] = {}
+    for entry in rows:
+        by_match.setdefault(entry.match, []).append(entry)
+    # Pickled per match: a send unpickles only the few entries it matches, each a fresh copy.
+    return MappingProxyType({match: pickle.dumps(found) for match, found in by_match.items()})
+
+
+def _entries_matching(account: Account, matches: set[str]) -> dict[str, list[FraudListEntry]]:
+    cached = _lists.get(account.pk, lambda: _lists_load(account.pk), weight=lambda index: len(index) + 1)
+    if cached is _TOO_LONG:
+        entries: dict[str, list[FraudListEntry]] = {}
+        for entry in FraudListEntry.objects.filter(account=account, match__in=matches):
+            entries.setdefault(entry.match, []).append(entry)
+        return entries
+    return {match: pickle.loads(cached[match]) for match in matches if match in cached}  # noqa: S301 - ours
+
+
 def _verdicts(*, account: Account, recipients: Mapping[str, str]) -> dict[str, Verdict]:
     candidates = {channel: match_candidates(channel=channel, recipient=r) for channel, r in recipients.items()}
     matches = {match for pairs in candidates.values() for match, _ in pairs}
     if not matches:
         return {}
-    entries: dict[str, list[FraudListEntry]] = {}
-    for entry in FraudListEntry.objects.filter(account=account, match__in=matches):
-        entries.setdefault(entry.match, []).append(entry)
+    entries = _entries_matching(account, matches)
     verdicts = {}
     for channel, pairs in candidates.items():
         found = [(specificity, entry.kind == Kind.BLOCK, entry) for match, specificity in pairs for entry in entries.get(match, [])]

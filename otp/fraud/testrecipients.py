@@ -6,8 +6,10 @@ charged, and the fixed code verifies like a generated one. At most MAX_PER_ACCOU
 """
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,6 +17,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Account
 from otpservice.errors import InvalidRequest
 from otpservice.logging import codes_redacted
+from otpservice.process_cache import ProcessCache
 from otpservice.recipients import EMAIL_CHANNELS, canonical_recipient
 from otpservice.validation import RecipientError, normalize_email, normalize_phone
 
@@ -28,6 +31,14 @@ from .sealing import code_open, code_seal
 
 MAX_PER_ACCOUNT = 10
 _CODE = re.compile(r"[0-9]{4,8}", re.ASCII)
+# Every live send asks whether it goes to a test recipient, so an account's test recipients are
+# cached per process (otpservice.process_cache), all of them: a send to an address never seen
+# before reads nothing. The API keeps an account to MAX_PER_ACCOUNT; CACHED_MAX only guards against
+# rows made some other way (the shell, SQL), which are then looked up per send as before.
+CACHED_MAX = 100
+_TOO_MANY = MappingProxyType({})
+_tests = ProcessCache("test_recipients", copies=False)
+_tests.drop_on_change(TestRecipient, key=lambda test: test.account_id)
 
 
 def _field_error(field: str, message: str) -> InvalidRequest:
@@ -84,15 +95,27 @@ def test_recipients_for(*, account: Account, recipients: Mapping[str, str]) -> d
     return memoized(key, lambda: _test_recipients_for(account=account, recipients=recipients))
 
 
+def _tests_load(account_id) -> MappingProxyType:
+    rows = list(TestRecipient.objects.filter(account_id=account_id).order_by()[: CACHED_MAX + 1])
+    if len(rows) > CACHED_MAX:
+        return _TOO_MANY
+    # Pickled one by one: a hit unpickles a fresh copy of the few it sends to. Only the sealed code
+    # is in them; it is opened per send (test_recipients_hold), never cached open.
+    return MappingProxyType({(test.kind, test.canonical): pickle.dumps(test) for test in rows})
+
+
 def _test_recipients_for(*, account: Account, recipients: Mapping[str, str]) -> dict[str, TestRecipient]:
     wanted = {channel: (_kind(channel), canonical_recipient(channel=channel, recipient=r)) for channel, r in recipients.items()}
     if not wanted:
         return {}
-    found = {
-        (test.kind, test.canonical): test
-        for test in TestRecipient.objects.filter(account=account, canonical__in={c for _, c in wanted.values()})
-    }
-    return {channel: found[key] for channel, key in wanted.items() if key in found}
+    cached = _tests.get(account.pk, lambda: _tests_load(account.pk), weight=lambda index: len(index) + 1)
+    if cached is _TOO_MANY:
+        found = {
+            (test.kind, test.canonical): test
+            for test in TestRecipient.objects.filter(account=account, canonical__in={c for _, c in wanted.values()})
+        }
+        return {channel: found[key] for channel, key in wanted.items() if key in found}
+    return {channel: pickle.loads(cached[key]) for channel, key in wanted.items() if key in cached}  # noqa: S301 - ours
 
 
 def test_recipients_hold(*, account: Account, session, rows: list) -> list:

@@ -141,8 +141,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Seconds an API key, its account and abuse policy stay cached in each process (accounts.auth_cache):
-# how late a revocation or a deactivation made in another process takes effect. 0: no cache.
+# Seconds an API key, its account and abuse policy stay cached in each process (accounts.auth_cache),
+# and the account's prices, lists, test recipients, webhook endpoints and active templates
+# (otpservice.process_cache): how late a change made in another process takes effect. 0: no cache.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5)
 
 # Rate limits (otp.ratelimits, docs/rate-limits.md). X-Forwarded-For is read only when this many
