@@ -31,6 +31,9 @@ MAX_RENDERED_CHARS = 100_000
 # What all the filters of one render may write together: chains of |add or |join cannot add up to a
 # memory or CPU bomb before the rendered length is checked.
 MAX_FILTERED_CHARS = 10 * MAX_RENDERED_CHARS
+# Compiled templates kept per process for rendering (_checked): an account's few keys and locales
+# times their text/HTML parts, for many accounts.
+RENDER_CACHE_SIZE = 1024
 _filtered = ContextVar("sandbox_filtered_chars")
 
 
@@ -185,10 +188,19 @@ def template_check(source: str, *, require_otp: bool) -> Template:
     return template
 
 
+@functools.lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _checked(source: str) -> Template:
+    # Compiling and checking a template costs ~2 ms, more than rendering it, and every delivery
+    # renders: compiled templates are kept per process by their source, as Django's cached loader
+    # does (a compiled Template holds no render state, so one serves every render). A changed
+    # template is a new source, so nothing stale can be rendered.
+    return template_check(source, require_otp=False)
+
+
 def template_render(source: str, values: dict, *, html: bool) -> str:
     """Render a checked template with `values` (plain strings, an int, a dict of strings); HTML
     parts are autoescaped, text parts are not."""
-    template = template_check(source, require_otp=False)
+    template = _checked(source)
     budget = _filtered.set([0])
     try:
         rendered = template.render(Context(values, autoescape=html))

@@ -188,3 +188,19 @@ def test_a_filter_that_fails_on_its_argument_is_a_problem_with_its_line(expressi
 def test_tags_that_break_the_engine_are_refused_as_problems(source):
     with pytest.raises(TemplateProblem):
         template_check(source, require_otp=True)
+
+
+def test_a_template_rendered_again_is_not_compiled_again_and_each_source_renders_its_own():
+    from templates_app.sandbox import _checked
+
+    _checked.cache_clear()
+    vals = {"otp": "123456", "metadata": {}}
+    first = [template_render("A {{ otp }}", vals, html=False) for _ in range(3)]
+    other = template_render("B {{ otp }}", vals, html=False)
+    assert first == ["A 123456"] * 3 and other == "B 123456"
+    assert (_checked.cache_info().hits, _checked.cache_info().misses) == (2, 2)
+    # A source that fails its check is refused every time, never kept.
+    for _ in range(2):
+        with pytest.raises(TemplateProblem):
+            template_render("{{ nope }}", vals, html=False)
+    assert _checked.cache_info().currsize == 2
