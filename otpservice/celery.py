@@ -25,3 +25,16 @@ def keep_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def database_connections_checked(sender=None, **kwargs) -> None:
+    """Around each task, what Django does around each request: drop a connection past CONN_MAX_AGE
+    or left unusable, and have the next query health-check a kept one (settings CELERY_DB_REUSE_MAX).
+    Eager tasks run inside a request or a test's transaction, which own the connection."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()

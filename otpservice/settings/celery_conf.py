@@ -28,6 +28,15 @@ CELERY_TASK_DEFAULT_QUEUE = DEFAULT_QUEUE
 CELERY_TASK_QUEUES = [
     Queue(name, Exchange(name, type="direct"), routing_key=name) for name in (*ALL_QUEUES, *EVENT_QUEUES)
 ]
+# Celery's Django fixup closes the database connection before and after every task unless this is
+# set (celery#9824, 5.5+): each delivery then opened a new PostgreSQL connection, a backend fork with
+# cold catalog caches, ~20 ms of CPU of a ~80 ms delivery (docs/benchmarks.md). With it, a worker
+# process keeps its connection and the fixup closes it only every 2 x this many tasks; before and
+# after each task otpservice.celery runs what Django runs around a request (close_old_connections:
+# CONN_MAX_AGE, health checks, a connection left broken by an error is dropped). Celery closes by
+# default because a time limit's signal can interrupt a query and leave the connection unusable yet
+# undetected; no task here has a time limit. 0 restores Celery's default.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000) or None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A lost broker is retried for as long as it takes (the default gives up after 100 tries and exits).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
