@@ -25,6 +25,7 @@ class Results:
     memory: dict = field(default_factory=dict)
     scale: dict = field(default_factory=dict)
     peer_version: str = ""
+    workers: int = 2
 
 
 def _ratio(a: float, b: float) -> float:
@@ -93,7 +94,9 @@ def render(r: Results) -> str:
         lines += ["", f"Worker drain (one Celery worker, concurrency 4, web idle): {d['deliveries']} deliveries in "
                       f"{d['seconds']:.1f} s = **{d['rate']:.1f}/s**, {_ratio(d['rate'], r.ceiling_drain):.2f}× the "
                       f"bcrypt ceiling of {r.ceiling_drain:.1f}/s measured right before"
-                      + ("" if d["complete"] else " (did not finish in time)") + "."]
+                      + ("" if d["complete"] else " (did not finish in time)") + "."
+                      + (f" The worker's processes used {d['cpu_per_delivery'] * 1000:.0f} ms of CPU per delivery "
+                         f"(one hash: {r.check_seconds * 1000:.0f} ms)." if d.get("cpu_per_delivery") else "")]
     if r.scale:
         levels = list(r.scale)
         first = r.scale[levels[0]]
@@ -111,8 +114,8 @@ def render(r: Results) -> str:
         lines += ["", "Memory (RSS, MiB) after the load: " + ", ".join(
             f"{name} {mib:.0f}" for name, mib in {**r.memory, **r.drain.get("memory", {})}.items()) + "."]
     if r.peer_version:
-        lines += ["", f"Peer: django-phone-verify {r.peer_version} from PyPI in a throw-away venv, gunicorn 2 "
-                      "workers, same PostgreSQL server, persistent connections as ours."]
+        lines += ["", f"Peer: django-phone-verify {r.peer_version} from PyPI in a throw-away venv, gunicorn {r.workers} "
+                      "workers as ours, same PostgreSQL server, persistent connections as ours."]
     return "\n".join(lines) + "\n"
 
 

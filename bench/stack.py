@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="duration of each figure (default 10)")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("OTP_BCRYPT_ROUNDS", "10")))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, ours and the peer's (default 2)")
     parser.add_argument("--no-peer", action="store_true", help="skip django-phone-verify")
     parser.add_argument("--scale", nargs="?", const="1k,100k,1M", default="", help="levels, e.g. 1k,100k,1M")
     parser.add_argument("--record", action="store_true", help="append the results to docs/benchmarks.md")
@@ -50,13 +51,14 @@ def main() -> None:
     peer = None if args.no_peer else Peer(database=f"{name}_peer")
     work = Path(tempfile.mkdtemp(prefix="otp-bench-files-"))
     results = report.Results(command=" ".join(["bench/stack.py", *sys.argv[1:]]), seconds=args.seconds,
-                             connections=args.connections, rounds=args.rounds)
+                             connections=args.connections, rounds=args.rounds,
+                             workers=args.workers)
     try:
         topology.create()
         if peer is not None:
             results.peer_version = peer.install()
-            peer.start()
-        topology.start_web()
+            peer.start(workers=args.workers)
+        topology.start_web(workers=args.workers)
         _run(topology, peer, results, args, work)
     finally:
         topology.close()

@@ -46,6 +46,19 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds these processes have used so far (0 for one that is gone)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -160,6 +173,13 @@ class Topology:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def pids(self, name: str) -> list[int]:
+        """The pids of a started process and of its children (gunicorn's or Celery's pool)."""
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return []
+        return [process.pid, *children(process.pid)]
 
     def memory(self) -> dict[str, float]:
         """RSS in MiB of each process: the master and each child of gunicorn and Celery."""
