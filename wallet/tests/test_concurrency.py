@@ -10,6 +10,8 @@ import requests
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import AbusePolicy
+
 from otp.delivery.state import channel_delivery_failed
 from otp.models import ChannelVerification, OTPSession
 from wallet.models import LedgerEntry, Wallet
@@ -106,4 +108,16 @@ def test_parallel_top_ups_with_one_key_credit_once():
     )
     assert LedgerEntry.objects.filter(idempotency_key="inv-9").count() == 1
     assert balance_of(created.account) == 30_000
+    assert_balance_matches_ledger(created.account)
+
+
+def test_parallel_sends_never_pass_the_daily_spend_cap(live_server):
+    created = account_with("10")  # money enough: only the cap can stop a send
+    AbusePolicy.objects.create(account=created.account, daily_spend_cap=Decimal(N * SMS_PRICE) / 10_000)
+    bodies = [send_body(["sms"], recipients={"sms": f"+1415555{2700 + i:04d}"}) for i in range(3 * N)]
+    responses = in_parallel(3 * N, lambda i: post_send(live_server.url, created.live_key, bodies[i]))
+    outcomes = Counter((r.status_code, r.json().get("code")) for r in responses)
+    assert outcomes == Counter({(200, None): N, (429, "daily_spend_cap_reached"): 2 * N})
+    assert LedgerEntry.objects.filter(kind="charge").count() == N
+    assert Wallet.objects.values_list("spent_that_day", flat=True).get(account=created.account) == N * SMS_PRICE
     assert_balance_matches_ledger(created.account)
