@@ -11,7 +11,6 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AbusePolicy
-
 from otp.delivery.state import channel_delivery_failed
 from otp.models import ChannelVerification, OTPSession
 from wallet.models import LedgerEntry, Wallet
