@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from django.db import connections
 
 from accounts.services import account_create
 
@@ -46,6 +47,11 @@ def page(live_server, monkeypatch):
         tab.outside_requests = outside
         yield tab
         browser.close()
+        # While Playwright's loop runs in this thread, Django keeps this thread's database
+        # connections in a context variable (asgiref's thread-critical Local), apart from the
+        # connection pytest-django closes: close the test's here, or the test database cannot be
+        # dropped at the end of the run ("accessed by other users").
+        connections.close_all()
 
 
 def test_swagger_ui_renders_every_endpoint_without_leaving_the_host(page, live_server):
