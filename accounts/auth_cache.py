@@ -32,8 +32,16 @@ def api_key_cached(*, prefix: str) -> ApiKey | None:
 
 
 def api_key_used(*, api_key: ApiKey) -> None:
-    """Keep the cached copy's last_used_at, so the next hit does not record the use again."""
-    _keys.replace(api_key.prefix, api_key)
+    """Give the cached copy this request's last_used_at, so the next hit does not record the use
+    again. Only that field: the rest of the cached copy may be newer than this request's (a key
+    revoked meanwhile in this process must stay revoked)."""
+    used = api_key.last_used_at
+
+    def touched(cached: ApiKey) -> None:
+        if cached.pk == api_key.pk:
+            cached.last_used_at = used
+
+    _keys.update(api_key.prefix, touched)
 
 
 def cache_clear() -> None:

@@ -85,5 +85,8 @@ def session_with_rows(*, account, sandbox_only: bool, session_id: str) -> OTPSes
                                           _converted(ChannelVerification, values[split:]))
         row.session = session
         rows.append(row)
+    # A plain list, not the queryset Django's prefetch leaves (building one costs ~0.3 ms here, an
+    # eighth of the GET): session.channel_rows.all() iterates these rows, but .count(), .filter()
+    # and other queryset methods fail loudly instead of answering; read through the ORM for those.
     session._prefetched_objects_cache = {"channel_rows": rows}
     return session

@@ -103,11 +103,15 @@ class ProcessCache:
             self._entries[key] = (read_at + ttl, stored, weight)
             self._weight += weight
 
-    def replace(self, key: Hashable, value: Any) -> None:
-        """Keep `value` for what remains of an entry's time; nothing when the key is not cached."""
+    def update(self, key: Hashable, change: Callable[[Any], None]) -> None:
+        """Apply `change` to the value cached now (a copy, stored back) for what remains of its time;
+        nothing when the key is not cached. The change goes to whatever is cached, never a value a
+        request read earlier: a request must not put back a copy a drop has replaced since."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
+                value = self._out(entry[1])
+                change(value)
                 self._entries[key] = (entry[0], self._in(value), entry[2])
 
     def drop(self, key: Hashable = ALL) -> None:

@@ -31,9 +31,9 @@ MAX_RENDERED_CHARS = 100_000
 # What all the filters of one render may write together: chains of |add or |join cannot add up to a
 # memory or CPU bomb before the rendered length is checked.
 MAX_FILTERED_CHARS = 10 * MAX_RENDERED_CHARS
-# Compiled templates kept per process for rendering (_checked): an account's few keys and locales
-# times their text/HTML parts, for many accounts.
-RENDER_CACHE_SIZE = 1024
+# Compiled templates kept per process for rendering (_checked), by the total length of their
+# sources: a few hundred real templates (an SMS body ~160 characters, an email's HTML a few KB).
+RENDER_CACHE_CHARS = 300_000
 _filtered = ContextVar("sandbox_filtered_chars")
 
 
@@ -188,13 +188,38 @@ def template_check(source: str, *, require_otp: bool) -> Template:
     return template
 
 
-@functools.lru_cache(maxsize=RENDER_CACHE_SIZE)
+_compiled: dict[str, Template] = {}
+_compiled_chars = 0
+
+
 def _checked(source: str) -> Template:
-    # Compiling and checking a template costs ~2 ms, more than rendering it, and every delivery
-    # renders: compiled templates are kept per process by their source, as Django's cached loader
-    # does (a compiled Template holds no render state, so one serves every render). A changed
-    # template is a new source, so nothing stale can be rendered.
-    return template_check(source, require_otp=False)
+    """The checked template of `source`, compiled once per process while it fits the budget.
+
+    Compiling and checking costs ~2 ms, more than rendering, and every delivery renders: compiled
+    templates are kept by their source, as Django's cached loader does (a compiled Template holds
+    no render state, so one serves every render; a changed template is a new source, so nothing
+    stale is rendered). Bounded by the sources' total length, not their number: a preview can
+    compile any source a caller sends, and a compiled template can weigh ~100 bytes per character
+    of source, so RENDER_CACHE_CHARS bounds it at a few tens of MB. Full, it empties.
+    """
+    global _compiled_chars
+    template = _compiled.get(source)
+    if template is not None:
+        return template
+    template = template_check(source, require_otp=False)
+    if len(source) <= RENDER_CACHE_CHARS:
+        if _compiled_chars + len(source) > RENDER_CACHE_CHARS:
+            _compiled.clear()
+            _compiled_chars = 0
+        _compiled[source] = template
+        _compiled_chars += len(source)
+    return template
+
+
+def compiled_clear() -> None:
+    global _compiled_chars
+    _compiled.clear()
+    _compiled_chars = 0
 
 
 def template_render(source: str, values: dict, *, html: bool) -> str:

@@ -37,6 +37,12 @@ class WalletAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        # An existing wallet has nothing editable here. A full save() would write back the balance
+        # and the day's spend as this page read them, undoing every charge and top-up made since.
+        if not change:
+            super().save_model(request, obj, form, change)
+
     @admin.display(description="balance", ordering="balance")
     def balance_display(self, wallet: Wallet) -> str:
         return format_units(wallet.balance)

@@ -47,12 +47,16 @@ def add_to_balance(*, column: str, value, delta: int, charge: bool = False) -> B
     params: list = [delta, meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)]
     spend = ""
     if charge:
-        spend = f", {spent} = CASE WHEN {spent_on} = %s THEN {spent} + %s ELSE %s END, {spent_on} = %s"
-        params += [today, -delta, -delta, today]
+        # The day only moves forward: a charge from a process whose clock is a little behind, just
+        # after midnight, counts in the day already stored instead of starting yesterday's again.
+        later = f"{spent_on} IS NULL OR {spent_on} < %s"
+        spend = (f", {spent} = CASE WHEN {later} THEN %s ELSE {spent} + %s END, "
+                 f"{spent_on} = CASE WHEN {later} THEN %s ELSE {spent_on} END")
+        params += [today, -delta, -delta, today, today]
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {balance} = {balance} + %s, {updated_at} = %s{spend} "  # noqa: S608
         f"WHERE {quote(field.column)} = %s AND {balance} >= %s "
-        f"RETURNING {quote(meta.pk.column)}, {balance}, CASE WHEN {spent_on} = %s THEN {spent} ELSE 0 END"
+        f"RETURNING {quote(meta.pk.column)}, {balance}, CASE WHEN {spent_on} >= %s THEN {spent} ELSE 0 END"
     )
     params += [field.get_db_prep_value(value, connection), -delta, today]
     with connection.cursor() as cursor:

@@ -17,7 +17,8 @@ class Wallet(models.Model):
     # (wallet.ledger.add_to_balance): the daily spend cap reads it there instead of summing the day's
     # ledger, a sum that grew with the day's traffic on every send.
     spent_on = models.DateField(null=True, blank=True)
-    spent_that_day = models.BigIntegerField(default=0)
+    # db_default too: processes still on the previous release insert wallets without the column.
+    spent_that_day = models.BigIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

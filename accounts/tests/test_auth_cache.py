@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.auth_cache import api_key_cached, cache_clear
+from accounts.auth_cache import api_key_cached, api_key_used, cache_clear
 from accounts.models import AbusePolicy, Account, ApiKey
 from accounts.services import api_key_revoke
 from otp.models import ChannelVerification, OTPSession
@@ -106,3 +106,16 @@ def test_a_session_get_runs_one_query_once_the_key_is_cached(account_keys, setti
         assert status_with(account_keys.live_key, path) == 200
     # The session joined to its channel rows (otp.selectors.session_get); the key's lookup only without the cache.
     assert len(captured.captured_queries) == bound
+
+
+def test_a_request_recording_its_use_never_puts_back_a_key_revoked_meanwhile(account_keys):
+    prefix = _live(account_keys.account).prefix
+    held = api_key_cached(prefix=prefix)  # request A, before the revocation
+    api_key_revoke(api_key=_live(account_keys.account))  # in this process: dropped at once
+    assert api_key_cached(prefix=prefix).revoked_at is not None  # request C reads it again
+    held.last_used_at = timezone.now()
+    api_key_used(api_key=held)  # A records its use afterwards
+    cached = api_key_cached(prefix=prefix)
+    assert cached.revoked_at is not None
+    assert cached.last_used_at == held.last_used_at
+    assert status_with(account_keys.live_key) == 401

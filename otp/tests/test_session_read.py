@@ -42,6 +42,9 @@ def test_the_session_and_its_rows_equal_what_the_orm_reads_field_by_field(accoun
     assert _fields(read) == _fields(orm)
     assert [_fields(row) for row in read.channel_rows.all()] == [_fields(row) for row in orm.channel_rows.order_by("pk")]
     assert all(row.session is read for row in read.channel_rows.all())
+    # A list, not a queryset (otp/session_read.py): queryset methods fail loudly, never answer wrong.
+    with pytest.raises((TypeError, AttributeError)):
+        read.channel_rows.filter(channel="sms")
     assert read.metadata == {"user": "u-1", "n": [1, {"a": None}]}
     assert not read._state.adding  # saved instances, as from the ORM
 

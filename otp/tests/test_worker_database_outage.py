@@ -18,6 +18,7 @@ from otp.tests.worker_support import (
     LEASE_SECONDS,
     Workers,
     celery_published_to,
+    database_url_for_worker,
     wait_for,
     worker_env,
 )
@@ -199,3 +200,23 @@ def test_a_late_record_reverses_the_refund_housekeeping_made_meanwhile(api, work
     assert (refund[0], recharge[0]) == ("refund", "charge")
     assert charge[1] + refund[1] + recharge[1] == charge[1]  # the delivered message is paid for once
     assert "its refund was reversed" in worker.output()
+
+
+def test_a_kept_connection_lost_between_tasks_is_replaced_and_the_next_code_goes_out(api, worker_with, db_link, fake_twilio):
+    # As production runs the worker: connections kept across tasks (CELERY_DB_REUSE_MAX) and
+    # health-checked before reuse (CONN_HEALTH_CHECKS), so a backend that died while the worker
+    # was idle costs the next task a reconnect, not a failed try.
+    db = connection.settings_dict
+    through_link = database_url_for_worker().replace(
+        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/", f"@127.0.0.1:{db_link.port}/"
+    )
+    worker = worker_with(DATABASE_URL=f"{through_link}?conn_max_age=60&conn_health_checks=true")
+    wait_sent(post_send(api), worker)
+    db_link.cut()  # drops the kept connection
+    db_link.restore()
+    second = post_send(api)
+    row = wait_sent(second, worker)
+    assert len(fake_twilio.requests) == 2
+    assert row.provider_message_id == fake_twilio.requests[-1].response_json["sid"]
+    assert [kind for kind, _ in ledger(second)] == ["charge"]
+    assert "met a database error" not in worker.output()

@@ -191,16 +191,34 @@ def test_tags_that_break_the_engine_are_refused_as_problems(source):
 
 
 def test_a_template_rendered_again_is_not_compiled_again_and_each_source_renders_its_own():
-    from templates_app.sandbox import _checked
+    from templates_app import sandbox
 
-    _checked.cache_clear()
+    sandbox.compiled_clear()
     vals = {"otp": "123456", "metadata": {}}
     first = [template_render("A {{ otp }}", vals, html=False) for _ in range(3)]
     other = template_render("B {{ otp }}", vals, html=False)
     assert first == ["A 123456"] * 3 and other == "B 123456"
-    assert (_checked.cache_info().hits, _checked.cache_info().misses) == (2, 2)
+    assert set(sandbox._compiled) == {"A {{ otp }}", "B {{ otp }}"}
+    kept = sandbox._compiled["A {{ otp }}"]
+    template_render("A {{ otp }}", vals, html=False)
+    assert sandbox._compiled["A {{ otp }}"] is kept  # not compiled again
     # A source that fails its check is refused every time, never kept.
     for _ in range(2):
         with pytest.raises(TemplateProblem):
             template_render("{{ nope }}", vals, html=False)
-    assert _checked.cache_info().currsize == 2
+    assert len(sandbox._compiled) == 2
+
+
+def test_compiled_templates_are_bounded_by_their_sources_length_whatever_callers_send(monkeypatch):
+    # A preview compiles any source a caller sends: many distinct large ones must not pile up.
+    from templates_app import sandbox
+
+    sandbox.compiled_clear()
+    monkeypatch.setattr(sandbox, "RENDER_CACHE_CHARS", 10_000)
+    vals = {"otp": "1", "metadata": {}}
+    for n in range(50):
+        template_render(f"{n} " + "{{ otp }}" * 400, vals, html=False)  # ~3,600 characters each
+        assert sandbox._compiled_chars <= 10_000
+        assert sum(map(len, sandbox._compiled)) == sandbox._compiled_chars
+    template_render("x" * 20_000 + "{{ otp }}", vals, html=False)  # longer than the whole budget
+    assert all(len(source) < 20_000 for source in sandbox._compiled)

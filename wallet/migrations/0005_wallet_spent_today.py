@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(model_name="wallet", name="spent_on", field=models.DateField(blank=True, null=True)),
-        migrations.AddField(model_name="wallet", name="spent_that_day", field=models.BigIntegerField(default=0)),
+        migrations.AddField(
+            model_name="wallet", name="spent_that_day", field=models.BigIntegerField(default=0, db_default=0)
+        ),
         migrations.RunPython(spent_today_fill, migrations.RunPython.noop),
     ]

@@ -165,3 +165,19 @@ def test_price_admin_refuses_a_second_global_price_for_a_channel(admin_client):
     response = admin_client.post(reverse("admin:wallet_price_add"), {"account": "", "channel": "sms", "amount": "0.02"})
     assert response.status_code == 200
     assert Price.objects.filter(account__isnull=True, channel="sms").get().amount == 150
+
+
+@pytest.mark.django_db
+def test_saving_an_existing_wallet_in_admin_writes_nothing_over_charges_made_meanwhile(admin_client):
+    # A full save() would write back the balance (and the day's spend) as the request read them,
+    # undoing a charge committed between that read and the write.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account = account_with("1").account
+    wallet = Wallet.objects.get(account=account)
+    url = f"/admin/wallet/wallet/{wallet.pk}/change/"
+    with CaptureQueriesContext(connection) as captured:
+        assert admin_client.post(url, {}).status_code == 302
+    assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith('UPDATE "wallet_wallet"')]
+    assert balance_of(account) == 10_000

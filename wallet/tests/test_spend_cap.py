@@ -96,3 +96,18 @@ def test_refunds_do_not_lower_the_days_spend_and_a_reversed_refund_adds_to_it(cl
     assert wallet_refund_reverse(session_id=session.pk, channel="sms", generation=1) is not None
     assert _spent(account) == (T0.date(), 300)
     assert_balance_matches_ledger(account)
+
+
+def test_a_charge_stamped_with_yesterday_after_midnight_counts_in_today_and_resets_nothing(clock):
+    # Two processes, one clock a little behind: the day must never go back and restart the count.
+    account = account_with("1").account
+    clock(3601)  # 00:00:01 on the next day
+    _charge(account, cap="0.0300")
+    _charge(account, cap="0.0300")
+    clock(3599)  # 23:59:59 of the day before, by a slower clock
+    with pytest.raises(DailySpendCapReached):
+        _charge(account, cap="0.0300")
+    clock(3602)
+    with pytest.raises(DailySpendCapReached):
+        _charge(account, cap="0.0300")
+    assert _spent(account) == ((T0 + timedelta(hours=1)).date(), 300)
