@@ -117,6 +117,10 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with its health check run at most once per HEALTH_CHECK_SECONDS
+    # (otpservice/db/postgresql/base.py): a SELECT 1 before every request cost a round trip.
+    DATABASES["default"]["ENGINE"] = "otpservice.db.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers (runserver threads, eager tasks) wait for the lock instead of failing.
     # IMMEDIATE takes the write lock when a transaction starts, so read-then-write sections

@@ -40,3 +40,6 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # turns persistence off (e.g. behind PgBouncer in transaction mode).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))  # noqa: F405
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)  # noqa: F405
+# A kept connection is checked with SELECT 1 at most this often; in between, a look at its socket
+# (no round trip) catches a server that closed it. 0: before every request, as Django does.
+DATABASES["default"].setdefault("HEALTH_CHECK_SECONDS", env.float("DB_HEALTH_CHECK_SECONDS", default=5.0))  # noqa: F405
