@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
 
-from bench.topology import Topology, cpu_seconds, psql
+from bench.topology import Topology, cpu_by_pid, cpu_since, machine_busy_seconds, postgres_pids, psql
 
 
 def bcrypt_check_seconds(*, rounds: int, checks: int = 12) -> float:
@@ -64,20 +64,26 @@ def drain_rate(*, topology: Topology, live_key: str, count: int, timeout: float 
     query = f"{spans} FROM otp_deliveryattempt WHERE outcome = 'sent' AND attempted_at > '{marker}'"  # noqa: S608
     # The worker's own CPU per delivery (master and pool), from the first delivery seen to the last,
     # so its start-up is not counted: what the deliveries cost beside their hashes.
-    first: tuple[int, float] | None = None
+    # PostgreSQL's and the whole machine's over the same stretch say where the rest went.
+    first: tuple[int, dict, dict, float] | None = None
     while True:
         sent, span = psql(query, database=topology.database).split("|")
-        used = cpu_seconds(topology.pids("worker"))
         if first is None and int(sent) > 0:
-            first = (int(sent), used)
+            first = (int(sent), cpu_by_pid(topology.pids("worker")), cpu_by_pid(postgres_pids()), machine_busy_seconds())
         if int(sent) >= count or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    cpu_per_delivery = (used - first[1]) / (int(sent) - first[0]) if first and int(sent) > first[0] else 0.0
+    done = int(sent) - first[0] if first else 0
+    cpu_per_delivery = postgres_per_delivery = machine_per_delivery = 0.0
+    if done > 0:
+        cpu_per_delivery = cpu_since(first[1], topology.pids("worker")) / done
+        postgres_per_delivery = cpu_since(first[2], postgres_pids()) / done
+        machine_per_delivery = (machine_busy_seconds() - first[3]) / done
     memory = topology.memory()
     topology.stop("worker")
     sent, span = int(sent), float(span)
     return {
         "deliveries": sent, "seconds": span, "rate": (sent - 1) / span if span > 0 else 0.0,
-        "complete": sent >= count, "cpu_per_delivery": cpu_per_delivery, "memory": {k: v for k, v in memory.items() if k.startswith("worker")},
+        "complete": sent >= count, "cpu_per_delivery": cpu_per_delivery,
+        "postgres_per_delivery": postgres_per_delivery, "machine_per_delivery": machine_per_delivery, "memory": {k: v for k, v in memory.items() if k.startswith("worker")},
     }

@@ -21,10 +21,12 @@ class Results:
     ceiling: float = 0.0
     check_seconds: float = 0.0
     ceiling_drain: float = 0.0
+    check_seconds_drain: float = 0.0
     drain: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)
     scale: dict = field(default_factory=dict)
     peer_version: str = ""
+    cpu: dict = field(default_factory=dict)
     workers: int = 2
 
 
@@ -89,6 +91,17 @@ def render(r: Results) -> str:
             ratio = "baseline"
         lines.append(f"| {fig.name} | {fig.rps:.1f} | {ratio} | {fig.p50_ms:.1f} | {fig.p95_ms:.1f} | "
                      f"{fig.p99_ms:.1f} | {fig.non_2xx} |")
+    if r.cpu:
+        lines += ["", "Where the machine's CPU went, per request (ms of core time from /proc: the server's processes — "
+                      "ours or the peer's gunicorn —, every PostgreSQL process, and the rest of the machine: wrk, "
+                      "Redis, this bench), and how many of the "
+                      f"{os.cpu_count()} cores were busy:", "",
+                  "| figure | server | PostgreSQL | rest | total | cores busy |", "|---|---|---|---|---|---|"]
+        for fig in f.values():
+            c = r.cpu.get(fig.name)
+            if c:
+                lines.append(f"| {fig.name} | {c['server']:.2f} | {c['postgres']:.2f} | {c['other']:.2f} | "
+                             f"{c['server'] + c['postgres'] + c['other']:.2f} | {c['busy']:.2f} |")
     if r.drain:
         d = r.drain
         lines += ["", f"Worker drain (one Celery worker, concurrency 4, web idle): {d['deliveries']} deliveries in "
@@ -96,7 +109,9 @@ def render(r: Results) -> str:
                       f"bcrypt ceiling of {r.ceiling_drain:.1f}/s measured right before"
                       + ("" if d["complete"] else " (did not finish in time)") + "."
                       + (f" The worker's processes used {d['cpu_per_delivery'] * 1000:.0f} ms of CPU per delivery "
-                         f"(one hash: {r.check_seconds * 1000:.0f} ms)." if d.get("cpu_per_delivery") else "")]
+                         f"(one hash: {(r.check_seconds_drain or r.check_seconds) * 1000:.0f} ms), PostgreSQL "
+                         f"{d.get('postgres_per_delivery', 0) * 1000:.1f} ms, the whole machine "
+                         f"{d.get('machine_per_delivery', 0) * 1000:.0f} ms." if d.get("cpu_per_delivery") else "")]
     if r.scale:
         levels = list(r.scale)
         first = r.scale[levels[0]]
@@ -115,7 +130,8 @@ def render(r: Results) -> str:
             f"{name} {mib:.0f}" for name, mib in {**r.memory, **r.drain.get("memory", {})}.items()) + "."]
     if r.peer_version:
         lines += ["", f"Peer: django-phone-verify {r.peer_version} from PyPI in a throw-away venv, gunicorn {r.workers} "
-                      "workers as ours, same PostgreSQL server, persistent connections as ours."]
+                      "workers as ours, same PostgreSQL server, persistent connections as ours (no health check: "
+                      "ours checks at most every 5 s, an interval Django's own backend lacks)."]
     return "\n".join(lines) + "\n"
 
 

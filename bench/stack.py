@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load, measure, report, seed  # noqa: E402
 from bench.peer import Peer  # noqa: E402
-from bench.topology import Topology  # noqa: E402
+from bench.topology import Topology, cpu_by_pid, cpu_since, machine_busy_seconds, postgres_pids  # noqa: E402
 
 LIST_QUERY = "/api/v1/otp/sessions?status=PENDING&channel=email&limit=20"
 # At scale, a filter most of the history matches: the page's count is what grows with it.
@@ -70,8 +70,18 @@ def main() -> None:
         report.append(text)
 
 
-def _fig(name: str, url: str, script: str, args, **env) -> load.Figure:
+def _fig(name: str, url: str, script: str, args, *, server=None, cpu: dict | None = None, **env) -> load.Figure:
+    """One wrk figure; with `server` (its pids) and `cpu`, also where the machine's CPU went per request."""
+    pids = server() if server else []
+    before = cpu_by_pid(pids), cpu_by_pid(postgres_pids()), machine_busy_seconds()
+    started = time.monotonic()
     figure = load.run(name, url=url, script=script, seconds=args.seconds, connections=args.connections, **env)
+    if cpu is not None and figure.requests:
+        # Backends connected during the figure count from their start; one that exited is in "rest".
+        used = (cpu_since(before[0], pids), cpu_since(before[1], postgres_pids()), machine_busy_seconds() - before[2])
+        per = 1000 / figure.requests
+        cpu[name] = {"server": used[0] * per, "postgres": used[1] * per, "other": (used[2] - used[0] - used[1]) * per,
+                     "busy": used[2] / (time.monotonic() - started)}
     print(f"  {name}: {figure.rps:.1f}/s p50 {figure.p50_ms:.1f} ms, p99 {figure.p99_ms:.1f} ms"
           + (f" ({figure.non_2xx} non-2xx, first {figure.first_non_2xx})" if figure.non_2xx else ""), flush=True)
     return figure
@@ -84,6 +94,8 @@ def _pool(topology, account, *, count, work, name, with_codes, rounds) -> Path:
 
 def _run(topology: Topology, peer: Peer | None, results: report.Results, args, work: Path) -> None:
     url, fig = topology.url, results.figures
+    ours = {"server": lambda: topology.pids("web"), "cpu": results.cpu}
+    theirs = {"server": peer.pids, "cpu": results.cpu} if peer is not None else {}
     account = seed.account_create(topology, name="bench")
     live, test = account["api_key"], account["test_api_key"]
     seed.history_add(database=topology.database, account_id=account["account_id"], count=1000)
@@ -92,15 +104,15 @@ def _run(topology: Topology, peer: Peer | None, results: report.Results, args, w
     print(f"bench: {url}, database {topology.database}; {args.seconds:g} s per figure", flush=True)
     load.run("warm-up", url=url, script="get.lua", seconds=2, connections=args.connections, path="/healthz")
 
-    fig["healthz"] = _fig("healthz", url, "get.lua", args, path="/healthz")
-    fig["session GET"] = _fig("session GET", url, "get.lua", args, path=f"/api/v1/otp/sessions/{session_id}", key=live)
+    fig["healthz"] = _fig("healthz", url, "get.lua", args, path="/healthz", **ours)
+    fig["session GET"] = _fig("session GET", url, "get.lua", args, path=f"/api/v1/otp/sessions/{session_id}", key=live, **ours)
     fig["sessions list"] = _fig("sessions list (status, channel, 20 a page)", url, "get.lua", args,
-                                path=LIST_QUERY, key=live)
+                                path=LIST_QUERY, key=live, **ours)
     fig["send sandbox"] = _fig("send sandbox (1 code hashed in the request)", url, "send.lua", args, key=test,
-                               tag=f"sb{os.getpid()}")
-    fig["send live"] = _fig("send live (web alone)", url, "send.lua", args, key=live, tag=f"lv{os.getpid()}")
+                               tag=f"sb{os.getpid()}", **ours)
+    fig["send live"] = _fig("send live (web alone)", url, "send.lua", args, key=live, tag=f"lv{os.getpid()}", **ours)
     if peer is not None:
-        fig["peer register"] = _fig("django-phone-verify register", peer.url, "peer.lua", args)
+        fig["peer register"] = _fig("django-phone-verify register", peer.url, "peer.lua", args, **theirs)
     # Verify and resend consume sessions: pools large enough not to wrap in the measured seconds.
     results.ceiling, results.check_seconds = measure.bcrypt_ceiling(rounds=args.rounds)
     verify_count = int(results.ceiling * args.seconds * 1.5) + 100
@@ -108,18 +120,18 @@ def _run(topology: Topology, peer: Peer | None, results: report.Results, args, w
                         rounds=args.rounds)
     results.ceiling, results.check_seconds = measure.bcrypt_ceiling(rounds=args.rounds)  # right before
     fig["verify"] = _fig("verify (1 code, right)", url, "tokens.lua", args, key=live, path="/api/v1/otp/verify",
-                         file=verify_file)
+                         file=verify_file, **ours)
     if peer is not None:
         peer_file = peer.verify_pool(count=int(600 * args.seconds), path=work / "peer-verify.txt")
-        fig["peer verify"] = _fig("django-phone-verify verify", peer.url, "peer.lua", args, file=peer_file)
+        fig["peer verify"] = _fig("django-phone-verify verify", peer.url, "peer.lua", args, file=peer_file, **theirs)
     resend_file = _pool(topology, account, count=int(400 * args.seconds), work=work, name="resend",
                         with_codes=False, rounds=args.rounds)
     fig["resend"] = _fig("resend live", url, "tokens.lua", args, key=live, path="/api/v1/otp/resend",
-                         file=resend_file)
-    fig["healthz (again)"] = _fig("healthz (again)", url, "get.lua", args, path="/healthz")
+                         file=resend_file, **ours)
+    fig["healthz (again)"] = _fig("healthz (again)", url, "get.lua", args, path="/healthz", **ours)
     results.memory = {**topology.memory(), **(peer.memory() if peer else {})}
 
-    results.ceiling_drain, _ = measure.bcrypt_ceiling(rounds=args.rounds)
+    results.ceiling_drain, results.check_seconds_drain = measure.bcrypt_ceiling(rounds=args.rounds)
     drain_count = max(50, int(results.ceiling_drain * args.seconds * 1.5))
     print(f"bench: drain of {drain_count} queued live sends by one worker …", flush=True)
     results.drain = measure.drain_rate(topology=topology, live_key=live, count=drain_count)

@@ -59,6 +59,29 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds each of these processes has used so far (those that are gone are left out)."""
+    return {pid: cpu_seconds([pid]) for pid in pids if Path(f"/proc/{pid}").exists()}
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds used since `before` by `pids`, counting a process new since then from its start.
+    A process that exited in between is lost (its time is in machine_busy_seconds, not here)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in cpu_by_pid(pids).items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy so far (everything in /proc/stat but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    """Every process of the PostgreSQL server on this machine (backends and its own workers)."""
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False)
+    return [int(pid) for pid in out.stdout.split()]
+
+
 def children(pid: int) -> list[int]:
     try:
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
