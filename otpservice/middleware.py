@@ -1,15 +1,17 @@
 """Request id for every request, echoed in X-Request-ID and quoted by server errors; the error
 envelope for everything under /api/ that Django itself would answer in HTML; admin query strings
-the database could not hold refused."""
+the database could not hold refused; the audit log's request context where it can matter."""
 import re
 import uuid
 
+from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpResponseBadRequest
 
 from .errors import MethodNotAllowed, error_for, error_json_response, path_not_found
 from .text import printable, text_problem
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+API_READS = frozenset({"GET", "HEAD"})
 
 
 class RequestIdMiddleware:
@@ -74,3 +76,19 @@ class AdminQueryTextMiddleware:
                 if problem:
                     return HttpResponseBadRequest(f"Bad query parameter {printable(key)!r}: {problem}")
         return self.get_response(request)
+
+
+class AuditContextMiddleware(AuditlogMiddleware):
+    """django-auditlog's request context (staff actor, client address, correlation id) for every
+    request that can change an audited row: all but the API's reads.
+
+    An API GET or HEAD writes no audited row (its one write, a key's last_used_at, is a field the
+    audit leaves out), yet setting the context connects and disconnects signal receivers per request:
+    about a tenth of a session GET in-process (docs/benchmarks.md). API writes (templates, webhooks,
+    lists, test recipients) and everything outside /api/ (the admin) keep it.
+    """
+
+    def __call__(self, request):
+        if request.method in API_READS and request.path_info.startswith("/api/"):
+            return self.get_response(request)
+        return super().__call__(request)

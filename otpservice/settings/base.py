@@ -49,8 +49,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Names the staff user behind each audited change (django-auditlog's actor).
-    "auditlog.middleware.AuditlogMiddleware",
+    # Names the staff user behind each audited change (django-auditlog's actor), and the address;
+    # not set for the API's reads, which change no audited row (otpservice.middleware).
+    "otpservice.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it answers a locked-out login.
