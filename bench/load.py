@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,3 +53,17 @@ def run(
     result = json.loads(line.removeprefix("BENCH_RESULT "))
     return Figure(name=name, **{k: result[k] for k in (
         "rps", "p50_ms", "p95_ms", "p99_ms", "requests", "non_2xx", "first_non_2xx", "socket_errors")})
+
+
+def merged(name: str, figures: list[Figure]) -> Figure:
+    """Rounds of one figure as one: requests over the rounds' total time; latencies the median of
+    the rounds' percentiles (wrk reports no histogram to merge)."""
+    requests = sum(f.requests for f in figures)
+    seconds = sum(f.requests / f.rps for f in figures if f.rps)
+    bad = next((f.first_non_2xx for f in figures if f.non_2xx), "none")
+    return Figure(
+        name=name, rps=requests / seconds if seconds else 0.0,
+        p50_ms=statistics.median(f.p50_ms for f in figures), p95_ms=statistics.median(f.p95_ms for f in figures),
+        p99_ms=statistics.median(f.p99_ms for f in figures), requests=requests,
+        non_2xx=sum(f.non_2xx for f in figures), first_non_2xx=bad, socket_errors=sum(f.socket_errors for f in figures),
+    )

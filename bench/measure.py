@@ -39,11 +39,18 @@ def _post(url: str, key: str, body: dict) -> int:
         return response.status
 
 
+# The worker's first deliveries include each pool process's warm-up (its first database connection,
+# templates compiled, caches filled), as the web's figures follow a warm-up run: the steady rate
+# starts after this many deliveries, two per pool process.
+WARM_DELIVERIES = 8
+
+
 def drain_rate(*, topology: Topology, live_key: str, count: int, timeout: float = 300) -> dict:
     """Queue `count` live sends with no worker running, start one worker, and time its deliveries.
 
-    The rate is taken from the attempts' own timestamps (first to last sent), so the worker's
-    start-up is not counted. The queue is emptied first: earlier figures left tasks in it.
+    The rates are taken from the attempts' own timestamps, so the worker's start-up is not counted:
+    `rate` from the first delivery to the last, `steady_rate` from the WARM_DELIVERIES-th on. The
+    queue is emptied first: earlier figures left tasks in it.
     """
     topology.stop("worker")
     topology.redis("FLUSHDB")
@@ -60,30 +67,33 @@ def drain_rate(*, topology: Topology, live_key: str, count: int, timeout: float 
     topology.start_worker()
     deadline = time.monotonic() + timeout
     # The marker is PostgreSQL's own timestamp.
-    spans = "SELECT count(*), coalesce(extract(epoch FROM max(attempted_at) - min(attempted_at)), 0)"
-    query = f"{spans} FROM otp_deliveryattempt WHERE outcome = 'sent' AND attempted_at > '{marker}'"  # noqa: S608
-    # The worker's own CPU per delivery (master and pool), from the first delivery seen to the last,
-    # so its start-up is not counted: what the deliveries cost beside their hashes.
-    # PostgreSQL's and the whole machine's over the same stretch say where the rest went.
+    sent_after = f"FROM otp_deliveryattempt WHERE outcome = 'sent' AND attempted_at > '{marker}'"  # noqa: S608
+    # The worker's own CPU per delivery (master and pool) over the steady stretch, what the
+    # deliveries cost beside their hashes; PostgreSQL's and the whole machine's say where the rest went.
     first: tuple[int, dict, dict, float] | None = None
     while True:
-        sent, span = psql(query, database=topology.database).split("|")
-        if first is None and int(sent) > 0:
-            first = (int(sent), cpu_by_pid(topology.pids("worker")), cpu_by_pid(postgres_pids()), machine_busy_seconds())
-        if int(sent) >= count or time.monotonic() > deadline:
+        sent = int(psql(f"SELECT count(*) {sent_after}", database=topology.database))
+        if first is None and sent >= WARM_DELIVERIES:
+            first = (sent, cpu_by_pid(topology.pids("worker")), cpu_by_pid(postgres_pids()), machine_busy_seconds())
+        if sent >= count or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    done = int(sent) - first[0] if first else 0
+    done = sent - first[0] if first else 0
     cpu_per_delivery = postgres_per_delivery = machine_per_delivery = 0.0
     if done > 0:
         cpu_per_delivery = cpu_since(first[1], topology.pids("worker")) / done
         postgres_per_delivery = cpu_since(first[2], postgres_pids()) / done
         machine_per_delivery = (machine_busy_seconds() - first[3]) / done
+    epoch = "extract(epoch FROM attempted_at)"
+    times = psql(f"SELECT min({epoch}), max({epoch}), (SELECT {epoch} {sent_after} ORDER BY attempted_at "  # noqa: S608
+                 f"OFFSET {WARM_DELIVERIES - 1} LIMIT 1) {sent_after}", database=topology.database).split("|")
+    began, ended, warm = (float(value) if value else 0.0 for value in times)
+    span, steady_span = ended - began, ended - warm
     memory = topology.memory()
     topology.stop("worker")
-    sent, span = int(sent), float(span)
     return {
         "deliveries": sent, "seconds": span, "rate": (sent - 1) / span if span > 0 else 0.0,
+        "steady_rate": (sent - WARM_DELIVERIES) / steady_span if warm and steady_span > 0 else 0.0,
         "complete": sent >= count, "cpu_per_delivery": cpu_per_delivery,
         "postgres_per_delivery": postgres_per_delivery, "machine_per_delivery": machine_per_delivery, "memory": {k: v for k, v in memory.items() if k.startswith("worker")},
     }

@@ -37,6 +37,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("OTP_BCRYPT_ROUNDS", "10")))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, ours and the peer's (default 2)")
+    parser.add_argument("--pair-rounds", type=int, default=5,
+                        help="alternating rounds of the figures a target compares (default 5)")
     parser.add_argument("--no-peer", action="store_true", help="skip django-phone-verify")
     parser.add_argument("--scale", nargs="?", const="1k,100k,1M", default="", help="levels, e.g. 1k,100k,1M")
     parser.add_argument("--record", action="store_true", help="append the results to docs/benchmarks.md")
@@ -70,21 +72,54 @@ def main() -> None:
         report.append(text)
 
 
-def _fig(name: str, url: str, script: str, args, *, server=None, cpu: dict | None = None, **env) -> load.Figure:
-    """One wrk figure; with `server` (its pids) and `cpu`, also where the machine's CPU went per request."""
+def _measure(name: str, url: str, script: str, *, seconds: float, connections: int, server=None, **env):
+    """One wrk run; the figure and the CPU seconds used meanwhile: (server, PostgreSQL, machine, wall)."""
     pids = server() if server else []
     before = cpu_by_pid(pids), cpu_by_pid(postgres_pids()), machine_busy_seconds()
     started = time.monotonic()
-    figure = load.run(name, url=url, script=script, seconds=args.seconds, connections=args.connections, **env)
+    figure = load.run(name, url=url, script=script, seconds=seconds, connections=connections, **env)
+    # Backends connected during the run count from their start; one that exited is in "rest".
+    used = (cpu_since(before[0], pids), cpu_since(before[1], postgres_pids()), machine_busy_seconds() - before[2],
+            time.monotonic() - started)
+    return figure, used
+
+
+def _keep(name: str, figure: load.Figure, used: tuple, cpu: dict | None) -> load.Figure:
     if cpu is not None and figure.requests:
-        # Backends connected during the figure count from their start; one that exited is in "rest".
-        used = (cpu_since(before[0], pids), cpu_since(before[1], postgres_pids()), machine_busy_seconds() - before[2])
         per = 1000 / figure.requests
         cpu[name] = {"server": used[0] * per, "postgres": used[1] * per, "other": (used[2] - used[0] - used[1]) * per,
-                     "busy": used[2] / (time.monotonic() - started)}
+                     "busy": used[2] / used[3]}
     print(f"  {name}: {figure.rps:.1f}/s p50 {figure.p50_ms:.1f} ms, p99 {figure.p99_ms:.1f} ms"
           + (f" ({figure.non_2xx} non-2xx, first {figure.first_non_2xx})" if figure.non_2xx else ""), flush=True)
     return figure
+
+
+def _fig(name: str, url: str, script: str, args, *, server=None, cpu: dict | None = None, **env) -> load.Figure:
+    """One wrk figure; with `server` (its pids) and `cpu`, also where the machine's CPU went per request."""
+    figure, used = _measure(name, url, script, seconds=args.seconds, connections=args.connections, server=server, **env)
+    return _keep(name, figure, used, cpu)
+
+
+def _pair(args, first: tuple[str, str, str, dict], second: tuple[str, str, str, dict]) -> tuple[load.Figure, load.Figure]:
+    """Two figures whose ratio is a target, measured in alternating rounds (args.pair_rounds of
+    args.seconds ÷ rounds each), so a machine that speeds up or slows down mid-run moves both alike.
+    Each is given as (name, url, script, options of _fig)."""
+    rounds = max(1, args.pair_rounds)
+    runs: dict[str, list] = {first[0]: [], second[0]: []}
+    for n in range(rounds):
+        for name, url, script, options in (first, second):
+            env = {key: value for key, value in options.items() if key != "cpu"}
+            if "tag" in env:  # new recipients every round: a send's recipients must not repeat
+                env["tag"] = f"{env['tag']}r{n}"
+            env["round"] = n
+            runs[name].append(_measure(name, url, script, seconds=args.seconds / rounds,
+                                       connections=args.connections, **env))
+    merged = []
+    for name, _url, _script, options in (first, second):
+        figure = load.merged(name, [run[0] for run in runs[name]])
+        used = tuple(sum(run[1][n] for run in runs[name]) for n in range(4))
+        merged.append(_keep(name, figure, used, options.get("cpu")))
+    return merged[0], merged[1]
 
 
 def _pool(topology, account, *, count, work, name, with_codes, rounds) -> Path:
@@ -104,15 +139,20 @@ def _run(topology: Topology, peer: Peer | None, results: report.Results, args, w
     print(f"bench: {url}, database {topology.database}; {args.seconds:g} s per figure", flush=True)
     load.run("warm-up", url=url, script="get.lua", seconds=2, connections=args.connections, path="/healthz")
 
-    fig["healthz"] = _fig("healthz", url, "get.lua", args, path="/healthz", **ours)
-    fig["session GET"] = _fig("session GET", url, "get.lua", args, path=f"/api/v1/otp/sessions/{session_id}", key=live, **ours)
+    fig["healthz"], fig["session GET"] = _pair(
+        args, ("healthz", url, "get.lua", {"path": "/healthz", **ours}),
+        ("session GET", url, "get.lua", {"path": f"/api/v1/otp/sessions/{session_id}", "key": live, **ours}),
+    )
     fig["sessions list"] = _fig("sessions list (status, channel, 20 a page)", url, "get.lua", args,
                                 path=LIST_QUERY, key=live, **ours)
     fig["send sandbox"] = _fig("send sandbox (1 code hashed in the request)", url, "send.lua", args, key=test,
                                tag=f"sb{os.getpid()}", **ours)
-    fig["send live"] = _fig("send live (web alone)", url, "send.lua", args, key=live, tag=f"lv{os.getpid()}", **ours)
+    send_live = ("send live (web alone)", url, "send.lua", {"key": live, "tag": f"lv{os.getpid()}", **ours})
     if peer is not None:
-        fig["peer register"] = _fig("django-phone-verify register", peer.url, "peer.lua", args, **theirs)
+        fig["send live"], fig["peer register"] = _pair(
+            args, send_live, ("django-phone-verify register", peer.url, "peer.lua", theirs))
+    else:
+        fig["send live"] = _fig(send_live[0], url, "send.lua", args, **send_live[3])
     # Verify and resend consume sessions: pools large enough not to wrap in the measured seconds.
     results.ceiling, results.check_seconds = measure.bcrypt_ceiling(rounds=args.rounds)
     verify_count = int(results.ceiling * args.seconds * 1.5) + 100
@@ -135,7 +175,8 @@ def _run(topology: Topology, peer: Peer | None, results: report.Results, args, w
     drain_count = max(50, int(results.ceiling_drain * args.seconds * 1.5))
     print(f"bench: drain of {drain_count} queued live sends by one worker …", flush=True)
     results.drain = measure.drain_rate(topology=topology, live_key=live, count=drain_count)
-    print(f"  drain: {results.drain['rate']:.1f}/s against a ceiling of {results.ceiling_drain:.1f}/s", flush=True)
+    print(f"  drain: {results.drain['rate']:.1f}/s, steady {results.drain['steady_rate']:.1f}/s, against a ceiling of "
+          f"{results.ceiling_drain:.1f}/s", flush=True)
 
     if args.scale:
         _scale(topology, results, args, work, [level.strip() for level in args.scale.split(",")])

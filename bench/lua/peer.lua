@@ -11,7 +11,8 @@ function init(args)
   if file and file ~= "" then
     lines = common.lines(file, id, tonumber(os.getenv("BENCH_THREADS")))
   end
-  i, n = 0, 0
+  -- Rounds of one figure (bench/stack.py _pair) each start where no earlier round has been.
+  i, n = 0, (tonumber(os.getenv("BENCH_ROUND")) or 0) * 100000
 end
 function request()
   if lines then
