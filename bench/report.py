@@ -128,6 +128,15 @@ def render(r: Results) -> str:
             lines.append(f"| {row['sessions']:,} ({level}) | " + " | ".join(
                 f"{row[name].rps:.1f} | {_ratio(first[name].rps, row[name].rps):.2f}×" for name in ("list", "verify", "send")
             ) + " |")
+        if all(row.get("cpu") for row in r.scale.values()):
+            lines += ["", "CPU per request at each level (ms of core time: server + PostgreSQL + rest), and cores busy:", "",
+                      "| sessions | list | verify | send |", "|---|---|---|---|"]
+            for level, row in r.scale.items():
+                cells = []
+                for name in ("list", "verify", "send"):
+                    c = row["cpu"][f"[{level}] {name}"]
+                    cells.append(f"{c['server']:.1f} + {c['postgres']:.1f} + {c['other']:.1f} ({c['busy']:.2f} busy)")
+                lines.append(f"| {level} | " + " | ".join(cells) + " |")
     lines += ["", "Targets (each a ratio of figures of this run):", "", "| target | ratio | |", "|---|---|---|"]
     lines += [f"| {name} | {ratio:.2f}× | {verdict} |" for name, ratio, verdict in _targets(r)]
     if r.memory:

@@ -195,13 +195,14 @@ def _scale(topology: Topology, results: report.Results, args, work: Path, levels
         ceiling, _ = measure.bcrypt_ceiling(rounds=args.rounds)
         pool = _pool(topology, account, count=int(ceiling * args.seconds * 1.5) + 100, work=work,
                      name=f"scale-verify-{level}", with_codes=True, rounds=args.rounds)
-        row = {"sessions": topology_count(topology, account)}
+        row = {"sessions": topology_count(topology, account), "cpu": {}}
+        ours = {"server": lambda: topology.pids("web"), "cpu": row["cpu"]}
         time.sleep(1)
-        row["list"] = _fig(f"[{level}] sessions list", url, "get.lua", args, path=SCALE_LIST_QUERY, key=account["api_key"])
+        row["list"] = _fig(f"[{level}] list", url, "get.lua", args, path=SCALE_LIST_QUERY, key=account["api_key"], **ours)
         row["verify"] = _fig(f"[{level}] verify", url, "tokens.lua", args, key=account["api_key"],
-                             path="/api/v1/otp/verify", file=pool)
-        row["send"] = _fig(f"[{level}] send live", url, "send.lua", args, key=account["api_key"],
-                           tag=f"sc{level}{os.getpid()}")
+                             path="/api/v1/otp/verify", file=pool, **ours)
+        row["send"] = _fig(f"[{level}] send", url, "send.lua", args, key=account["api_key"],
+                           tag=f"sc{level}{os.getpid()}", **ours)
         results.scale[level] = row
 
 

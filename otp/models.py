@@ -149,10 +149,11 @@ class ChannelVerification(models.Model):
         indexes = [
             models.Index(fields=["recipient"], name="otp_chan_recipient"),
             # Housekeeping looks for channels that never went out every minute: a partial index
-            # holds only the few QUEUED rows, so it does not scan every channel ever sent.
-            models.Index(
-                fields=["session"], condition=Q(delivery_status=DeliveryStatus.QUEUED), name="otp_chan_queued"
-            ),
+            # holds only the few QUEUED rows, so it does not scan every channel ever sent. Keyed by
+            # id: a delivery's claim and record (QUEUED and this id) may be planned on this index,
+            # and keyed by session they scanned every queued row for their one, so a backlog of
+            # queued codes (a worker down, a provider outage) drained in quadratic time.
+            models.Index(fields=["id"], condition=Q(delivery_status=DeliveryStatus.QUEUED), name="otp_chan_queued"),
             # The fallback sweep reads only the few rows whose chain is waiting.
             models.Index(
                 fields=["fallback_due_at"], condition=Q(fallback_due_at__isnull=False), name="otp_chan_fallback_due"

@@ -275,7 +275,7 @@ def test_queued_channels_have_a_partial_index_that_the_undelivered_scan_can_use(
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, ChannelVerification._meta.db_table)
     assert constraints["otp_chan_queued"]["index"]
-    assert constraints["otp_chan_queued"]["columns"] == ["session_id"]
+    assert constraints["otp_chan_queued"]["columns"] == ["id"]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'otp_chan_queued'"
