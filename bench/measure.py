@@ -85,9 +85,11 @@ def drain_rate(*, topology: Topology, live_key: str, count: int, timeout: float 
         postgres_per_delivery = cpu_since(first[2], postgres_pids()) / done
         machine_per_delivery = (machine_busy_seconds() - first[3]) / done
     epoch = "extract(epoch FROM attempted_at)"
-    times = psql(f"SELECT min({epoch}), max({epoch}), (SELECT {epoch} {sent_after} ORDER BY attempted_at "  # noqa: S608
-                 f"OFFSET {WARM_DELIVERIES - 1} LIMIT 1) {sent_after}", database=topology.database).split("|")
-    began, ended, warm = (float(value) if value else 0.0 for value in times)
+    # Count and times from one statement, so they describe the same deliveries.
+    times = psql(f"SELECT count(*), min({epoch}), max({epoch}), (SELECT {epoch} {sent_after} ORDER BY "  # noqa: S608
+                 f"attempted_at OFFSET {WARM_DELIVERIES - 1} LIMIT 1) {sent_after}", database=topology.database).split("|")
+    sent = int(times[0])
+    began, ended, warm = (float(value) if value else 0.0 for value in times[1:])
     span, steady_span = ended - began, ended - warm
     memory = topology.memory()
     topology.stop("worker")

@@ -78,7 +78,10 @@ def _measure(name: str, url: str, script: str, *, seconds: float, connections: i
     before = cpu_by_pid(pids), cpu_by_pid(postgres_pids()), machine_busy_seconds()
     started = time.monotonic()
     figure = load.run(name, url=url, script=script, seconds=seconds, connections=connections, **env)
-    # Backends connected during the run count from their start; one that exited is in "rest".
+    # Backends connected during the run count from their start; one that exited is in "rest" (the
+    # drain's psql polls are short-lived backends too).
+    # The server's pids listed again: a worker gunicorn respawned meanwhile counts from its start.
+    pids = sorted({*pids, *(server() if server else [])})
     used = (cpu_since(before[0], pids), cpu_since(before[1], postgres_pids()), machine_busy_seconds() - before[2],
             time.monotonic() - started)
     return figure, used

@@ -66,14 +66,17 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
 
 def cpu_since(before: dict[int, float], pids: list[int]) -> float:
     """CPU seconds used since `before` by `pids`, counting a process new since then from its start.
-    A process that exited in between is lost (its time is in machine_busy_seconds, not here)."""
+    A process that exited in between is left out, its whole time since `before` with it: that time
+    is in machine_busy_seconds, so a report puts it under "rest"."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in cpu_by_pid(pids).items())
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds all cores have spent busy so far (everything in /proc/stat but idle and iowait)."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds all cores have spent busy so far (/proc/stat)."""
+    # user nice system idle iowait irq softirq steal guest guest_nice: guest time is already in
+    # user and nice, and steal is the hypervisor's, not this machine's work.
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_pids() -> list[int]:

@@ -4,6 +4,7 @@ the database could not hold refused; the audit log's request context where it ca
 import re
 import uuid
 
+from auditlog.cid import set_cid
 from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpResponseBadRequest
 
@@ -83,12 +84,16 @@ class AuditContextMiddleware(AuditlogMiddleware):
     request that can change an audited row: all but the API's reads.
 
     An API GET or HEAD writes no audited row (its one write, a key's last_used_at, is a field the
-    audit leaves out), yet setting the context connects and disconnects signal receivers per request:
-    about a tenth of a session GET in-process (docs/benchmarks.md). API writes (templates, webhooks,
-    lists, test recipients) and everything outside /api/ (the admin) keep it.
+    audit leaves out, written with a queryset update that no audit signal sees), yet setting the
+    context connects and disconnects signal receivers on every request (docs/benchmarks.md). API
+    writes (templates, webhooks, lists, test recipients) and everything outside /api/ (the admin)
+    keep it.
     """
 
     def __call__(self, request):
         if request.method in API_READS and request.path_info.startswith("/api/"):
+            # The correlation id is a context variable auditlog never resets: set it anyway (it is
+            # cheap), so nothing this request might audit carries the previous request's.
+            set_cid(request)
             return self.get_response(request)
         return super().__call__(request)

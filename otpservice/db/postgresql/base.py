@@ -9,9 +9,12 @@ in production, 0 checks every time as Django does). In between, one non-blocking
 socket stands in for it: a server that closed the connection (restart, failover,
 `pg_terminate_backend`, `idle_session_timeout`) has sent its goodbye and made the socket readable,
 and an idle connection has nothing else to read, so anything readable means the real check runs.
-The same idea as HikariCP's `aliveBypassWindowMs` and PgBouncer's `server_check_delay`; what it
-cannot see, a peer that vanished without a word, a `SELECT 1` would only have found by waiting out
-a TCP timeout too.
+The same idea as HikariCP's `aliveBypassWindowMs` and PgBouncer's `server_check_delay`, and the
+same trade: what the socket does not show until something is sent — a host that rebooted or an
+address that moved in a failover, answering the next packet with a reset; a NAT or proxy that
+dropped the flow — `SELECT 1` would have found and reconnected for, while here, within the interval
+after a check, the request's own first query meets it and fails (a 503, or a retried task): at most
+once per kept connection per such event. `DB_HEALTH_CHECK_SECONDS=0` checks every time instead.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import select
 import time
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.base import Database
 
 DEFAULT_HEALTH_CHECK_SECONDS = 5.0
 
@@ -50,7 +54,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection.closed or self.connection.broken:
             return False
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
-        except (OSError, ValueError):
+            # poll, not select: select cannot take a descriptor above 1023.
+            probe = select.poll()
+            probe.register(self.connection.fileno(), select.POLLIN | select.POLLPRI)
+            return not probe.poll(0)
+        except (OSError, ValueError, Database.Error):
             return False
-        return not readable
