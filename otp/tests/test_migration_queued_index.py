@@ -15,6 +15,14 @@ def _migrate(targets) -> None:
     MigrationExecutor(connection).migrate(targets)
 
 
+@pytest.fixture(autouse=True)
+def back_to_the_latest():
+    """Every test leaves the database fully migrated, whatever it asserted."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _queued_index() -> dict:
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, TABLE)
@@ -30,27 +38,19 @@ def _valid_on_postgresql() -> None:
 
 
 def test_the_index_goes_from_session_to_id_and_back():
-    try:
-        _migrate(BY_SESSION)
-        assert _queued_index()["columns"] == ["session_id"]
-        _migrate(BY_ID)
-        assert _queued_index()["columns"] == ["id"]
-        _valid_on_postgresql()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    _migrate(BY_SESSION)
+    assert _queued_index()["columns"] == ["session_id"]
+    _migrate(BY_ID)
+    assert _queued_index()["columns"] == ["id"]
+    _valid_on_postgresql()
 
 
 @pytest.mark.postgres
 def test_a_build_left_by_an_interrupted_run_is_dropped_and_the_migration_completes():
-    try:
-        _migrate(BY_SESSION)
-        with connection.cursor() as cursor:
-            # What a killed CREATE INDEX CONCURRENTLY leaves: the temporary name taken.
-            cursor.execute(f"CREATE INDEX otp_chan_queued_id ON {TABLE} (recipient)")
-        _migrate(BY_ID)
-        assert _queued_index()["columns"] == ["id"]
-        _valid_on_postgresql()
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    _migrate(BY_SESSION)
+    with connection.cursor() as cursor:
+        # What a killed CREATE INDEX CONCURRENTLY leaves: the temporary name taken.
+        cursor.execute(f"CREATE INDEX otp_chan_queued_id ON {TABLE} (recipient)")
+    _migrate(BY_ID)
+    assert _queued_index()["columns"] == ["id"]
+    _valid_on_postgresql()
