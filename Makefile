@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.requirements-installed
 DEV_STAMP := $(VENV)/.requirements-dev-installed
 
-.PHONY: run test setup setup-dev migrate lint bench bench-stack bench-bcrypt stack clean
+.PHONY: run test setup setup-dev migrate lint bench bench-stack bench-profile bench-bcrypt stack clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench: setup
 # BENCH_ARGS: e.g. "--scale" (1k/100k/1M sessions), "--seconds 30", "--record", "--no-peer".
 bench-stack: setup
 	$(BIN)/python bench/stack.py $(BENCH_ARGS)
+
+# CPU per request of each kind in one process, production settings (docs/benchmarks.md, "Profile").
+# BENCH_ARGS: e.g. "--tree send" for its call tree (needs pyinstrument).
+bench-profile: setup
+	$(BIN)/python bench/profile.py $(BENCH_ARGS)
 
 # Cost of OTP_BCRYPT_ROUNDS vs verifications/s and brute-force time (docs/security.md).
 bench-bcrypt: setup
